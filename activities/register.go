@@ -1,0 +1,92 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/registry"
+	"github.com/temporal-ml/runctx-pipeline/runctx"
+	"go.temporal.io/sdk/activity"
+)
+
+// LookupChampion returns the registered champion of a model name, so that
+// the workflow can decide whether to register.
+func (a *Activities) LookupChampion(ctx context.Context, in LookupInput) (Champion, error) {
+	if err := datastore.ValidateName("model name", in.ModelName); err != nil {
+		return Champion{}, badData(err)
+	}
+	v, err := a.Registry.Champion(ctx, in.ModelName)
+	if err != nil {
+		return Champion{}, fmt.Errorf("champion of %s: %w", in.ModelName, err)
+	}
+	return championOf(v), nil
+}
+
+func championOf(v *registry.Version) Champion {
+	if v == nil {
+		return Champion{}
+	}
+	return Champion{Exists: true, Version: v.Version, Accuracy: v.Accuracy}
+}
+
+// RegisterModel is the register step, the Go form of register_model.py: it
+// registers the model file the training step wrote, linked to the pipeline
+// run, if it still beats the champion when the registry checks atomically.
+func (a *Activities) RegisterModel(ctx context.Context, in RegisterInput) (RegisterResult, error) {
+	run := runctx.FromContext(ctx)
+	ref, err := datastore.ParseRef(in.ModelRef)
+	if err != nil {
+		return RegisterResult{}, badData(err)
+	}
+	rc, _, err := a.Data.Read(ctx, ref)
+	if errors.Is(err, datastore.ErrNotFound) {
+		return RegisterResult{}, badData(fmt.Errorf("model file %s: %w", in.ModelRef, err))
+	}
+	if err != nil {
+		return RegisterResult{}, fmt.Errorf("model file %s: %w", in.ModelRef, err)
+	}
+	model, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return RegisterResult{}, fmt.Errorf("model file %s: %w", in.ModelRef, err)
+	}
+
+	info := activity.GetInfo(ctx)
+	acc := strconv.FormatFloat(in.Accuracy, 'f', -1, 64)
+	res, err := a.Registry.Register(ctx, registry.RegisterRequest{
+		Name:        in.ModelName,
+		Model:       model,
+		Accuracy:    in.Accuracy,
+		Threshold:   in.Threshold,
+		ModelType:   in.ModelType,
+		Description: "best of six classifiers, experiment " + in.Experiment,
+		Framework:   "go/ml",
+		Properties:  map[string]string{"accuracy": acc, "best_model": in.ModelType, "experiment": in.Experiment},
+		Run: registry.RunRef{
+			WorkflowID: info.WorkflowExecution.ID,
+			RunID:      info.WorkflowExecution.RunID,
+			StepRunID:  run.ID(),
+		},
+		DataRef:  in.Data,
+		DataHash: in.DataHash,
+	})
+	if errors.Is(err, datastore.ErrBadRef) {
+		return RegisterResult{}, badData(err)
+	}
+	if err != nil {
+		return RegisterResult{}, fmt.Errorf("register %s: %w", in.ModelName, err)
+	}
+	run.Log("model_version", float64(res.Version))
+	if err := run.SetTags(map[string]string{"registered": strconv.FormatBool(res.Registered)}); err != nil {
+		return RegisterResult{}, err
+	}
+	summary, err := run.Complete(ctx, nil)
+	if err != nil {
+		return RegisterResult{}, err
+	}
+	return RegisterResult{Step: summary, Registered: res.Registered, Version: res.Version, Reason: res.Reason, Champion: championOf(res.Champion)}, nil
+}

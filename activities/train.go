@@ -1,0 +1,108 @@
+package activities
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/ml"
+	"github.com/temporal-ml/runctx-pipeline/runctx"
+)
+
+// Train is the training step, the Go form of iris_supervised_model.py: it
+// loads the data behind in.Data, cross-validates and fits the six
+// classifiers, logs each one's accuracy and confusion matrix, writes the
+// best model's file under the run's outputs, and tags the step and the
+// pipeline with best_model and accuracy.
+func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, error) {
+	run := runctx.FromContext(ctx)
+	ds, err := a.load(ctx, in.Data)
+	if err != nil {
+		return TrainResult{}, err
+	}
+	report, err := ml.TrainAll(ds, ml.Options{Folds: in.Folds, Seed: in.Seed, ValidationSize: in.ValidationSize})
+	if err != nil {
+		return TrainResult{}, badData(err)
+	}
+	if err := logReport(ctx, run, ds, report); err != nil {
+		return TrainResult{}, err
+	}
+
+	best := report.Models[report.Best]
+	var model bytes.Buffer
+	if err := ml.Save(&model, best.Name, best.Classifier, ds); err != nil {
+		return TrainResult{}, fmt.Errorf("save model %s: %w", best.Name, err)
+	}
+	modelRef, err := run.Upload(ctx, "model.json", "application/json", &model)
+	if err != nil {
+		return TrainResult{}, err
+	}
+
+	acc := strconv.FormatFloat(best.ValidationAccuracy, 'f', -1, 64)
+	tags := map[string]string{"best_model": best.Name, "accuracy": acc}
+	if err := run.SetTags(tags); err != nil {
+		return TrainResult{}, err
+	}
+	if err := run.AddProperties(tags); err != nil {
+		return TrainResult{}, err
+	}
+	if err := run.Parent().Apply(runctx.ParentChange{Tags: tags, Properties: tags}); err != nil {
+		return TrainResult{}, err
+	}
+	summary, err := run.Complete(ctx, nil)
+	if err != nil {
+		return TrainResult{}, err
+	}
+	return TrainResult{Step: summary, ModelRef: modelRef, ModelType: best.Name, DataHash: ml.Hash(ds)}, nil
+}
+
+// logReport records what the reference script logs: each model's accuracy
+// and confusion matrix, the cross-validation table, output.txt, and the
+// best accuracy.
+func logReport(ctx context.Context, run *runctx.Run, ds *ml.Dataset, r *ml.Report) error {
+	for _, m := range r.Models {
+		run.Log(m.Name+"_accuracy", m.ValidationAccuracy)
+		if err := run.LogConfusionMatrix("Confusion matrix "+m.Name, ds.Classes, m.ConfusionMatrix); err != nil {
+			return err
+		}
+		if err := run.LogRow("cross-validation", map[string]any{"model": m.Name, "mean": m.Mean, "std": m.Std}); err != nil {
+			return err
+		}
+	}
+	run.Log("accuracy", r.Models[r.Best].ValidationAccuracy)
+	_, err := run.Upload(ctx, "outputs/output.txt", "text/plain", bytes.NewBufferString(r.Summary()))
+	return err
+}
+
+// load reads and parses the CSV behind a data reference. Bad references and
+// bad data are not retryable; storage errors are.
+func (a *Activities) load(ctx context.Context, data string) (*ml.Dataset, error) {
+	ref, err := datastore.ParseRef(data)
+	if err != nil {
+		return nil, badData(err)
+	}
+	rc, _, err := a.Data.Read(ctx, ref)
+	if errors.Is(err, datastore.ErrNotFound) {
+		return nil, badData(fmt.Errorf("data %s: %w", data, err))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("data %s: %w", data, err)
+	}
+	defer rc.Close()
+	ds, err := ml.LoadCSV(rc, data)
+	if err != nil {
+		return nil, badData(err)
+	}
+	return ds, nil
+}
+
+// badData marks err as bad input: the pipeline fails at once and registers
+// nothing.
+func badData(err error) error {
+	return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeBadData, err)
+}

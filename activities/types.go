@@ -1,0 +1,71 @@
+// Package activities holds the pipeline's steps: training (the reference
+// iris_supervised_model.py), looking up the registered champion, and
+// registering the model (register_model.py). Steps record through runctx and
+// read and write data only through the datastore and the registry.
+package activities
+
+import "github.com/temporal-ml/runctx-pipeline/runctx"
+
+// Activity IDs of the steps; with the workflow ID they make each step's run ID.
+const (
+	StepTrain    = "train"
+	StepLookup   = "lookup-champion"
+	StepRegister = "register-model"
+)
+
+// ErrTypeBadData is the application error type of bad input data; it is
+// never retried.
+const ErrTypeBadData = "BadData"
+
+// TrainInput is the training step's input.
+type TrainInput struct {
+	// Data is the data reference of the iris CSV (azblob://… or file://…).
+	Data           string  `json:"data"`
+	Folds          int     `json:"folds"`
+	Seed           int64   `json:"seed"`
+	ValidationSize float64 `json:"validation_size"`
+}
+
+// TrainResult is what the training step returns to the workflow: its run
+// summary (tags best_model and accuracy among them) and where the best
+// model's file is.
+type TrainResult struct {
+	Step      runctx.Summary `json:"step"`
+	ModelRef  string         `json:"model_ref"`
+	ModelType string         `json:"model_type"`
+	DataHash  string         `json:"data_hash"`
+}
+
+// LookupInput names the model whose champion is looked up.
+type LookupInput struct {
+	ModelName string `json:"model_name"`
+}
+
+// Champion is the registered champion of a model name.
+type Champion struct {
+	Exists   bool    `json:"exists"`
+	Version  int     `json:"version"`
+	Accuracy float64 `json:"accuracy"`
+}
+
+// RegisterInput is the register-model step's input.
+type RegisterInput struct {
+	ModelName  string  `json:"model_name"`
+	ModelRef   string  `json:"model_ref"`
+	ModelType  string  `json:"model_type"`
+	Accuracy   float64 `json:"accuracy"`
+	Threshold  float64 `json:"threshold"`
+	Data       string  `json:"data"`
+	DataHash   string  `json:"data_hash"`
+	Experiment string  `json:"experiment"`
+}
+
+// RegisterResult says whether a version was made. Registered is false when
+// another pipeline made a better champion between lookup and registration.
+type RegisterResult struct {
+	Step       runctx.Summary `json:"step"`
+	Registered bool           `json:"registered"`
+	Version    int            `json:"version"`
+	Reason     string         `json:"reason,omitempty"`
+	Champion   Champion       `json:"champion"`
+}

@@ -1,0 +1,64 @@
+package runctx
+
+import (
+	"fmt"
+	"strconv"
+
+	"go.temporal.io/sdk/temporal"
+)
+
+// TagAttribute maps a parent tag to a typed search attribute, so that the
+// Web UI and `temporal workflow list --query` can filter on it. The
+// attribute must be registered on the namespace.
+type TagAttribute struct {
+	Tag       string
+	Attribute string
+	set       func(string) (temporal.SearchAttributeUpdate, error)
+	unset     temporal.SearchAttributeUpdate
+}
+
+// KeywordAttribute maps tag to a Keyword search attribute.
+func KeywordAttribute(tag, attribute string) TagAttribute {
+	k := temporal.NewSearchAttributeKeyKeyword(attribute)
+	return TagAttribute{Tag: tag, Attribute: attribute, unset: k.ValueUnset(),
+		set: func(v string) (temporal.SearchAttributeUpdate, error) { return k.ValueSet(v), nil }}
+}
+
+// FloatAttribute maps tag to a Double search attribute.
+func FloatAttribute(tag, attribute string) TagAttribute {
+	k := temporal.NewSearchAttributeKeyFloat64(attribute)
+	return TagAttribute{Tag: tag, Attribute: attribute, unset: k.ValueUnset(),
+		set: func(v string) (temporal.SearchAttributeUpdate, error) {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return nil, fmt.Errorf("%w: tag %q = %q is not a number (search attribute %s is Double)", ErrInvalid, tag, v, attribute)
+			}
+			return k.ValueSet(f), nil
+		}}
+}
+
+// IntAttribute maps tag to an Int search attribute.
+func IntAttribute(tag, attribute string) TagAttribute {
+	k := temporal.NewSearchAttributeKeyInt64(attribute)
+	return TagAttribute{Tag: tag, Attribute: attribute, unset: k.ValueUnset(),
+		set: func(v string) (temporal.SearchAttributeUpdate, error) {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("%w: tag %q = %q is not an integer (search attribute %s is Int)", ErrInvalid, tag, v, attribute)
+			}
+			return k.ValueSet(n), nil
+		}}
+}
+
+// BoolAttribute maps tag to a Bool search attribute.
+func BoolAttribute(tag, attribute string) TagAttribute {
+	k := temporal.NewSearchAttributeKeyBool(attribute)
+	return TagAttribute{Tag: tag, Attribute: attribute, unset: k.ValueUnset(),
+		set: func(v string) (temporal.SearchAttributeUpdate, error) {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return nil, fmt.Errorf("%w: tag %q = %q is not a boolean (search attribute %s is Bool)", ErrInvalid, tag, v, attribute)
+			}
+			return k.ValueSet(b), nil
+		}}
+}

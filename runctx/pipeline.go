@@ -1,0 +1,241 @@
+package runctx
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// Query names a pipeline answers.
+const (
+	QueryRun     = "run"
+	QuerySteps   = "steps"
+	QueryMetrics = "metrics"
+)
+
+// Step statuses beyond the run statuses.
+const (
+	StatusQueued  = "Queued"
+	StatusSkipped = "Skipped"
+)
+
+// PipelineOptions configure StartPipeline.
+type PipelineOptions struct {
+	Scope Scope
+	// Attributes maps parent tags to typed search attributes.
+	Attributes []TagAttribute
+}
+
+// ParentRecord is the pipeline run as the "run" query returns it.
+type ParentRecord struct {
+	WorkflowID string               `json:"workflow_id"`
+	RunID      string               `json:"run_id"`
+	Experiment string               `json:"experiment"`
+	Tags       map[string]string    `json:"tags"`
+	Properties map[string]string    `json:"properties"`
+	Metrics    map[string][]float64 `json:"metrics"`
+	Steps      []StepInfo           `json:"steps"`
+}
+
+// StepInfo is one child run as the "steps" query returns it.
+type StepInfo struct {
+	Name       string             `json:"name"`
+	RunID      string             `json:"run_id"`
+	Status     string             `json:"status"`
+	Reason     string             `json:"reason,omitempty"`
+	RecordRef  string             `json:"record_ref,omitempty"`
+	Tags       map[string]string  `json:"tags,omitempty"`
+	Properties map[string]string  `json:"properties,omitempty"`
+	Metrics    map[string]float64 `json:"metrics,omitempty"`
+}
+
+// Pipeline is the parent run, kept inside the workflow: it takes the steps'
+// parent updates, publishes tags as search attributes and memo, and answers
+// the run, steps and metrics queries.
+type Pipeline struct {
+	opts  PipelineOptions
+	attrs map[string]TagAttribute
+	rec   ParentRecord
+}
+
+// StartPipeline makes the workflow a pipeline run: it returns a context
+// whose activities see the pipeline's Scope, and installs the update handler
+// and queries.
+func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context, *Pipeline, error) {
+	info := workflow.GetInfo(ctx)
+	p := &Pipeline{opts: opts, attrs: map[string]TagAttribute{}, rec: ParentRecord{
+		WorkflowID: info.WorkflowExecution.ID,
+		RunID:      info.WorkflowExecution.RunID,
+		Experiment: opts.Scope.Experiment,
+		Tags:       map[string]string{},
+		Properties: map[string]string{},
+		Metrics:    map[string][]float64{},
+	}}
+	for _, a := range opts.Attributes {
+		p.attrs[a.Tag] = a
+	}
+	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateParent,
+		func(ctx workflow.Context, c ParentChange) error { return p.Apply(ctx, c) },
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, c ParentChange) error { return p.validate(c) }})
+	if err != nil {
+		return ctx, nil, err
+	}
+	queries := map[string]any{
+		QueryRun:     func() (ParentRecord, error) { return p.Record(), nil },
+		QuerySteps:   func() ([]StepInfo, error) { return p.Record().Steps, nil },
+		QueryMetrics: func() (map[string][]float64, error) { return p.Record().Metrics, nil },
+	}
+	for _, name := range slices.Sorted(maps.Keys(queries)) {
+		if err := workflow.SetQueryHandler(ctx, name, queries[name]); err != nil {
+			return ctx, nil, err
+		}
+	}
+	return workflow.WithValue(ctx, scopeKey{}, opts.Scope), p, nil
+}
+
+// Record returns a copy of the parent record.
+func (p *Pipeline) Record() ParentRecord {
+	r := p.rec
+	r.Tags = maps.Clone(p.rec.Tags)
+	r.Properties = maps.Clone(p.rec.Properties)
+	r.Metrics = maps.Clone(p.rec.Metrics)
+	r.Steps = slices.Clone(p.rec.Steps)
+	return r
+}
+
+// Tags returns a copy of the pipeline's tags.
+func (p *Pipeline) Tags() map[string]string { return maps.Clone(p.rec.Tags) }
+
+func (p *Pipeline) validate(c ParentChange) error {
+	for k, v := range c.Properties {
+		if err := checkName("property", k); err != nil {
+			return err
+		}
+		if old, ok := p.rec.Properties[k]; ok && old != v {
+			return fmt.Errorf("%w: %q is %q, not %q", ErrPropertyExists, k, old, v)
+		}
+	}
+	for k, v := range c.Tags {
+		if err := checkName("tag", k); err != nil {
+			return err
+		}
+		if a, ok := p.attrs[k]; ok {
+			if _, err := a.set(v); err != nil {
+				return err
+			}
+		}
+	}
+	for k := range c.Metrics {
+		if err := checkName("metric", k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Apply applies a change to the parent run and publishes it: typed search
+// attributes, the memo (tags, properties) and the current details.
+func (p *Pipeline) Apply(ctx workflow.Context, c ParentChange) error {
+	if err := p.validate(c); err != nil {
+		return err
+	}
+	var updates []temporal.SearchAttributeUpdate
+	for _, k := range slices.Sorted(maps.Keys(c.Tags)) {
+		p.rec.Tags[k] = c.Tags[k]
+		if a, ok := p.attrs[k]; ok {
+			u, _ := a.set(c.Tags[k])
+			updates = append(updates, u)
+		}
+	}
+	for _, k := range c.RemoveTags {
+		if _, ok := p.rec.Tags[k]; !ok {
+			continue
+		}
+		delete(p.rec.Tags, k)
+		if a, ok := p.attrs[k]; ok {
+			updates = append(updates, a.unset)
+		}
+	}
+	maps.Copy(p.rec.Properties, c.Properties)
+	for _, k := range slices.Sorted(maps.Keys(c.Metrics)) {
+		p.rec.Metrics[k] = append(p.rec.Metrics[k], c.Metrics[k])
+	}
+	if len(updates) > 0 {
+		if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+			return fmt.Errorf("runctx: upsert search attributes: %w", err)
+		}
+	}
+	if len(c.Tags)+len(c.RemoveTags)+len(c.Properties) > 0 {
+		if err := workflow.UpsertMemo(ctx, map[string]any{"tags": p.rec.Tags, "properties": p.rec.Properties}); err != nil {
+			return fmt.Errorf("runctx: upsert memo: %w", err)
+		}
+	}
+	p.publishDetails(ctx)
+	return nil
+}
+
+func (p *Pipeline) step(name string) *StepInfo {
+	for i := range p.rec.Steps {
+		if p.rec.Steps[i].Name == name {
+			return &p.rec.Steps[i]
+		}
+	}
+	p.rec.Steps = append(p.rec.Steps, StepInfo{Name: name, RunID: StepRunID(p.rec.WorkflowID, name)})
+	return &p.rec.Steps[len(p.rec.Steps)-1]
+}
+
+// StepStarted marks a step (named by its activity ID) as running.
+func (p *Pipeline) StepStarted(ctx workflow.Context, name string) {
+	p.step(name).Status = StatusRunning
+	p.publishDetails(ctx)
+}
+
+// StepEnded records a step's summary, or its error.
+func (p *Pipeline) StepEnded(ctx workflow.Context, name string, s Summary, err error) {
+	st := p.step(name)
+	st.Status, st.RecordRef = StatusCompleted, s.RecordRef
+	st.Tags, st.Properties, st.Metrics = s.Tags, s.Properties, s.Metrics
+	if err != nil {
+		st.Status, st.Reason = StatusFailed, err.Error()
+	}
+	p.publishDetails(ctx)
+}
+
+// StepSkipped records that a step did not run, and why.
+func (p *Pipeline) StepSkipped(ctx workflow.Context, name, reason string) {
+	st := p.step(name)
+	st.Status, st.Reason = StatusSkipped, reason
+	p.publishDetails(ctx)
+}
+
+// publishDetails sets the workflow's current details, shown in the Web UI,
+// to a markdown table of the steps and their headline metrics.
+func (p *Pipeline) publishDetails(ctx workflow.Context) {
+	var b strings.Builder
+	b.WriteString("| step | status | metrics |\n|---|---|---|\n")
+	for _, s := range p.rec.Steps {
+		var ms []string
+		for _, k := range slices.Sorted(maps.Keys(s.Metrics)) {
+			ms = append(ms, fmt.Sprintf("%s %.4g", k, s.Metrics[k]))
+		}
+		if s.Reason != "" {
+			ms = append(ms, s.Reason)
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", s.Name, s.Status, strings.Join(ms, ", "))
+	}
+	if len(p.rec.Tags) > 0 {
+		b.WriteString("\n**tags**: ")
+		for i, k := range slices.Sorted(maps.Keys(p.rec.Tags)) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%s=%s", k, p.rec.Tags[k])
+		}
+		b.WriteString("\n")
+	}
+	workflow.SetCurrentDetails(ctx, b.String())
+}

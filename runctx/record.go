@@ -1,0 +1,71 @@
+package runctx
+
+import "time"
+
+// Point is one value of a metric series: Azure ML's (step, value, time).
+type Point struct {
+	Step  int     `json:"step"`
+	Value float64 `json:"value"`
+	Time  int64   `json:"time"` // Unix nanoseconds
+}
+
+// ConfusionMatrix is Azure ML's confusion-matrix schema, so tools that read
+// Azure ML's form read ours.
+type ConfusionMatrix struct {
+	SchemaType    string              `json:"schema_type"`
+	SchemaVersion string              `json:"schema_version"`
+	Data          ConfusionMatrixData `json:"data"`
+}
+
+// ConfusionMatrixData holds the labels and the counts (rows: true class).
+type ConfusionMatrixData struct {
+	ClassLabels []string `json:"class_labels"`
+	Matrix      [][]int  `json:"matrix"`
+}
+
+// Table is a named table stored by columns, as Azure ML's log_table.
+type Table map[string][]any
+
+// Record is everything a run logged, written once as one JSON document in
+// the datastore when the step ends.
+type Record struct {
+	RunID             string                     `json:"run_id"`
+	Name              string                     `json:"name"`
+	Experiment        string                     `json:"experiment,omitempty"`
+	WorkflowID        string                     `json:"workflow_id,omitempty"`
+	WorkflowRunID     string                     `json:"workflow_run_id,omitempty"`
+	Attempt           int32                      `json:"attempt,omitempty"`
+	Offline           bool                       `json:"offline,omitempty"`
+	Status            string                     `json:"status"`
+	Error             string                     `json:"error,omitempty"`
+	Started           time.Time                  `json:"started"`
+	Ended             time.Time                  `json:"ended"`
+	Tags              map[string]string          `json:"tags"`
+	Properties        map[string]string          `json:"properties"`
+	Metrics           map[string][]Point         `json:"metrics"`
+	Lists             map[string][]float64       `json:"lists,omitempty"`
+	Tables            map[string]Table           `json:"tables,omitempty"`
+	ConfusionMatrices map[string]ConfusionMatrix `json:"confusion_matrices,omitempty"`
+	Images            map[string]string          `json:"images,omitempty"`
+	Outputs           string                     `json:"outputs,omitempty"`
+}
+
+// Run statuses, as Azure ML names them.
+const (
+	StatusRunning   = "Running"
+	StatusCompleted = "Completed"
+	StatusFailed    = "Failed"
+)
+
+// Summary is the small part of a Record that goes into workflow history:
+// tags, properties, the last value of each scalar metric, and where the full
+// record is stored.
+type Summary struct {
+	RunID      string             `json:"run_id"`
+	Name       string             `json:"name"`
+	Status     string             `json:"status"`
+	RecordRef  string             `json:"record_ref,omitempty"`
+	Tags       map[string]string  `json:"tags,omitempty"`
+	Properties map[string]string  `json:"properties,omitempty"`
+	Metrics    map[string]float64 `json:"metrics,omitempty"`
+}

@@ -1,0 +1,127 @@
+// Package runctx is the run context of a pipeline step: the Go form of Azure
+// ML's Run.get_context(). Inside an activity, FromContext returns the step's
+// run, whose metrics, tables, tags and properties are stored as one record in
+// the datastore when the step ends, and whose Parent() acts on the pipeline
+// workflow while the step runs. Outside an activity it returns an offline
+// run that records to a local folder.
+package runctx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// ErrPropertyExists is returned (wrapped) when AddProperties is given a new
+// value for a property that already has another one.
+var ErrPropertyExists = errors.New("runctx: property already set to a different value")
+
+// ErrInvalid is returned (wrapped) for a malformed argument: an empty name,
+// a ragged confusion matrix, a table with columns of different lengths.
+var ErrInvalid = errors.New("runctx: invalid argument")
+
+// Run is one run: a pipeline step (child run) or an offline run.
+type Run struct {
+	id, name, experiment string
+	workflowID, wfRunID  string
+	attempt              int32
+	offline              bool
+	outputs              string // datastore reference of the run's outputs folder
+	started              time.Time
+	parent               *Parent
+	store                Storage
+
+	mu         sync.Mutex
+	metrics    map[string]*series
+	lists      map[string][]float64
+	tables     map[string]Table
+	cms        map[string]ConfusionMatrix
+	images     map[string]string
+	tags       map[string]string
+	properties map[string]string
+	status     string
+	errText    string
+	written    bool
+}
+
+type series struct{ points []Point }
+
+func newRun(id, name string) *Run {
+	return &Run{
+		id:         id,
+		name:       name,
+		started:    time.Now().UTC(),
+		metrics:    map[string]*series{},
+		lists:      map[string][]float64{},
+		tables:     map[string]Table{},
+		cms:        map[string]ConfusionMatrix{},
+		images:     map[string]string{},
+		tags:       map[string]string{},
+		properties: map[string]string{},
+		status:     StatusRunning,
+	}
+}
+
+type runKey struct{}
+
+// WithRun returns a context that carries run; FromContext returns it.
+func WithRun(ctx context.Context, run *Run) context.Context {
+	return context.WithValue(ctx, runKey{}, run)
+}
+
+var (
+	offlineOnce sync.Once
+	offlineRun  *Run
+)
+
+// FromContext returns the run of the step executing in ctx. Outside a step
+// it returns the process's offline run (created on first use, recording to
+// ./outputs), as Azure ML's Run.get_context() does when not submitted.
+func FromContext(ctx context.Context) *Run {
+	if r, ok := ctx.Value(runKey{}).(*Run); ok {
+		return r
+	}
+	offlineOnce.Do(func() { offlineRun = NewOffline("outputs") })
+	return offlineRun
+}
+
+// NewOffline returns a new offline run that records into dir.
+func NewOffline(dir string) *Run {
+	r := newRun("OfflineRun_"+uuid.NewString(), "offline")
+	r.offline = true
+	r.outputs = dir
+	r.store = localStorage{}
+	r.parent = &Parent{}
+	return r
+}
+
+// ID returns the run ID: for a step, the workflow ID and the activity ID,
+// stable across retries; offline, OfflineRun_<uuid>.
+func (r *Run) ID() string { return r.id }
+
+// Name returns the step's name (its activity type).
+func (r *Run) Name() string { return r.name }
+
+// Experiment returns the experiment the pipeline belongs to ("" offline).
+func (r *Run) Experiment() string { return r.experiment }
+
+// IsOffline reports whether the run is not part of a pipeline.
+func (r *Run) IsOffline() bool { return r.offline }
+
+// Parent returns the pipeline run. It is never nil; offline it does nothing.
+func (r *Run) Parent() *Parent { return r.parent }
+
+// Outputs returns the datastore reference of the run's outputs folder: a
+// prefix under the pipeline's outputs online, a local folder offline.
+func (r *Run) Outputs() string { return r.outputs }
+
+func checkName(kind, name string) error {
+	if name == "" {
+		return fmt.Errorf("%w: empty %s name", ErrInvalid, kind)
+	}
+	return nil
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# stack.sh up|down|status: the local stack of `make up`/`make demo`: the
+# Temporal dev server (gRPC 127.0.0.1:7233, Web UI 8233, SQLite under
+# .tools/), Azurite (blob 127.0.0.1:10000) and a worker. `up` starts only what
+# does not already answer and records the process IDs it started; `down`
+# stops only those.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOOLS="$PWD/.tools"
+RUN="$TOOLS/run"
+mkdir -p "$RUN"
+
+answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() {
+	for _ in $(seq 1 300); do
+		answers "$2" && return 0
+		sleep 0.2
+	done
+	echo "$1 did not answer on port $2; see $RUN/$1.log" >&2
+	exit 1
+}
+
+start() { # name port command...
+	local name=$1 port=$2
+	shift 2
+	if answers "$port"; then
+		echo "    $name already answers on 127.0.0.1:$port"
+		return
+	fi
+	setsid "$@" >"$RUN/$name.log" 2>&1 </dev/null &
+	echo $! >"$RUN/$name.pid"
+	wait_port "$name" "$port"
+	echo "    $name started (pid $(cat "$RUN/$name.pid")) on 127.0.0.1:$port"
+}
+
+stop() { # name
+	local f="$RUN/$1.pid"
+	[ -f "$f" ] || return 0
+	local pid
+	pid=$(cat "$f")
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
+		for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+		kill -KILL -- "-$pid" 2>/dev/null || true
+		echo "    stopped $1 (pid $pid)"
+	fi
+	rm -f "$f"
+}
+
+case "${1:-}" in
+up)
+	echo "==> starting the stack"
+	sa=()
+	for a in Experiment=Keyword BestModel=Keyword Accuracy=Double ModelRegistered=Bool ModelVersion=Int; do
+		sa+=(--search-attribute "$a")
+	done
+	start temporal 7233 "$TOOLS/bin/temporal" server start-dev --ip 127.0.0.1 --port 7233 --ui-port 8233 \
+		--db-filename "$TOOLS/temporal.db" --log-level warn "${sa[@]}" \
+		--dynamic-config-value system.enableActivityEagerExecution=true
+	start azurite 10000 "$TOOLS/azurite/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort 10000 \
+		--location "$TOOLS/azurite-data" --silent --skipApiVersionCheck --loose
+	echo "    Web UI: http://localhost:8233"
+	;;
+worker)
+	if [ -f "$RUN/worker.pid" ] && kill -0 "$(cat "$RUN/worker.pid")" 2>/dev/null; then
+		echo "    worker already running (pid $(cat "$RUN/worker.pid"))"
+		exit 0
+	fi
+	setsid "$2" >"$RUN/worker.log" 2>&1 </dev/null &
+	echo $! >"$RUN/worker.pid"
+	for _ in $(seq 1 100); do
+		grep -q "worker started" "$RUN/worker.log" && break
+		kill -0 "$(cat "$RUN/worker.pid")" 2>/dev/null || { cat "$RUN/worker.log" >&2; exit 1; }
+		sleep 0.2
+	done
+	echo "    worker started (pid $(cat "$RUN/worker.pid")), log $RUN/worker.log"
+	;;
+down)
+	echo "==> stopping what make up / make demo started"
+	stop worker
+	stop azurite
+	stop temporal
+	;;
+*)
+	echo "usage: $0 up|worker <binary>|down" >&2
+	exit 2
+	;;
+esac

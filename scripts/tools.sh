@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# tools.sh installs the pinned tools under .tools/ when they are missing:
+# the Temporal CLI (dev server) and Azurite. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TOOLS="$PWD/.tools"
+TEMPORAL_VERSION=v1.5.1
+AZURITE_VERSION=3.37.0
+mkdir -p "$TOOLS/bin"
+
+# go install stamps no version into the binary, so a marker file records it.
+if [ ! -x "$TOOLS/bin/temporal" ] || [ "$(cat "$TOOLS/bin/temporal.version" 2>/dev/null)" != "$TEMPORAL_VERSION" ]; then
+	echo "==> installing Temporal CLI $TEMPORAL_VERSION into .tools/bin (go install; the first build takes about 4 minutes on 2 cores)"
+	GOBIN="$TOOLS/bin" go install -v "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_VERSION" 2>&1 |
+		awk '{ n++; if (n % 25 == 0) { printf "    ... %d packages built (%s)\n", n, $0; fflush() } } END { printf "    %d packages built\n", n }'
+	echo "$TEMPORAL_VERSION" >"$TOOLS/bin/temporal.version"
+	"$TOOLS/bin/temporal" --version
+fi
+
+if [ "$("$TOOLS/azurite/node_modules/.bin/azurite-blob" --version 2>/dev/null)" != "$AZURITE_VERSION" ]; then
+	echo "==> installing Azurite $AZURITE_VERSION into .tools/azurite (npm)"
+	mkdir -p "$TOOLS/azurite"
+	npm install --prefix "$TOOLS/azurite" --no-audit --no-fund --loglevel=error "azurite@$AZURITE_VERSION"
+	echo "    azurite-blob $("$TOOLS/azurite/node_modules/.bin/azurite-blob" --version)"
+fi

@@ -1,0 +1,72 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"time"
+)
+
+// AzuriteAccountKey is the well-known key of Azurite's development account;
+// it is public and only ever valid against the emulator.
+const AzuriteAccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+// Azurite is a running Azurite blob service.
+type Azurite struct {
+	Port     int
+	Location string
+	proc     *process
+}
+
+// AzuriteConnectionString returns the connection string of Azurite's
+// development account on the given blob endpoint port.
+func AzuriteConnectionString(port int) string {
+	return fmt.Sprintf("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=%s;BlobEndpoint=http://%s/devstoreaccount1;",
+		AzuriteAccountKey, hostPort(port))
+}
+
+// ConnectionString returns the connection string for this instance.
+func (a *Azurite) ConnectionString() string { return AzuriteConnectionString(a.Port) }
+
+// StartAzurite starts azurite-blob on a free port with its data in dir.
+func StartAzurite(dir string) (*Azurite, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	return StartAzuriteOn(dir, port)
+}
+
+// StartAzuriteOn starts azurite-blob on the given port (used to restart it
+// on the same endpoint).
+func StartAzuriteOn(dir string, port int) (*Azurite, error) {
+	bin, err := tool("azurite/node_modules/.bin/azurite-blob")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	p, err := startProcess("azurite", bin,
+		"--blobHost", "127.0.0.1", "--blobPort", fmt.Sprint(port),
+		"--location", dir, "--silent", "--skipApiVersionCheck", "--loose")
+	if err != nil {
+		return nil, err
+	}
+	a := &Azurite{Port: port, Location: dir, proc: p}
+	if err := p.waitUntil(60*time.Second, func(ctx context.Context) error {
+		c, err := (&net.Dialer{}).DialContext(ctx, "tcp", hostPort(port))
+		if err == nil {
+			c.Close()
+		}
+		return err
+	}); err != nil {
+		p.stop()
+		return nil, err
+	}
+	return a, nil
+}
+
+// Stop stops Azurite; its data stays in Location.
+func (a *Azurite) Stop() { a.proc.stop() }

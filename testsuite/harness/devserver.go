@@ -1,0 +1,111 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"go.temporal.io/sdk/client"
+)
+
+// SearchAttributes are the custom search attributes the product uses, in the
+// dev server's NAME=TYPE flag form.
+var SearchAttributes = []string{
+	"Experiment=Keyword",
+	"BestModel=Keyword",
+	"Accuracy=Double",
+	"ModelRegistered=Bool",
+	"ModelVersion=Int",
+}
+
+// DevServer is a running Temporal dev server (SQLite, optional Web UI).
+type DevServer struct {
+	HostPort  string
+	UIPort    int
+	Namespace string
+	proc      *process
+}
+
+// DevServerOptions configure StartDevServer.
+type DevServerOptions struct {
+	// UI starts the Web UI on a free port; tests that do not look at it leave it off.
+	UI bool
+	// SearchAttributes pre-registers the product's search attributes.
+	SearchAttributes bool
+}
+
+// StartDevServer starts `temporal server start-dev` on free ports with its
+// SQLite file in dir, and waits until the frontend answers.
+func StartDevServer(dir string, opt DevServerOptions) (*DevServer, error) {
+	bin, err := tool("bin/temporal")
+	if err != nil {
+		return nil, err
+	}
+	ports := make([]int, 4)
+	for i := range ports {
+		if ports[i], err = FreePort(); err != nil {
+			return nil, err
+		}
+	}
+	args := []string{"server", "start-dev",
+		"--ip", "127.0.0.1",
+		"--port", fmt.Sprint(ports[0]),
+		"--http-port", fmt.Sprint(ports[1]),
+		"--metrics-port", fmt.Sprint(ports[2]),
+		"--db-filename", filepath.Join(dir, "temporal.db"),
+		"--log-level", "error",
+		"--dynamic-config-value", "system.enableActivityEagerExecution=true",
+		"--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true",
+		"--dynamic-config-value", "frontend.workerVersioningWorkflowAPIs=true",
+	}
+	if opt.UI {
+		args = append(args, "--ui-port", fmt.Sprint(ports[3]))
+	} else {
+		args = append(args, "--headless")
+	}
+	if opt.SearchAttributes {
+		for _, sa := range SearchAttributes {
+			args = append(args, "--search-attribute", sa)
+		}
+	}
+	p, err := startProcess("temporal dev server", bin, args...)
+	if err != nil {
+		return nil, err
+	}
+	s := &DevServer{HostPort: hostPort(ports[0]), Namespace: "default", proc: p}
+	if opt.UI {
+		s.UIPort = ports[3]
+	}
+	if err := p.waitUntil(90*time.Second, s.ready); err != nil {
+		p.stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *DevServer) ready(ctx context.Context) error {
+	c, err := client.DialContext(ctx, client.Options{HostPort: s.HostPort, Namespace: s.Namespace})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.CheckHealth(ctx, &client.CheckHealthRequest{})
+	return err
+}
+
+// UIURL returns the base address of the Web UI ("" when it was not started).
+func (s *DevServer) UIURL() string {
+	if s.UIPort == 0 {
+		return ""
+	}
+	return "http://" + hostPort(s.UIPort)
+}
+
+// Client dials the dev server.
+func (s *DevServer) Client() (client.Client, error) {
+	return client.Dial(client.Options{HostPort: s.HostPort, Namespace: s.Namespace})
+}
+
+// Stop stops the dev server.
+func (s *DevServer) Stop() { s.proc.stop() }

@@ -1,0 +1,115 @@
+package workflows
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/temporal-ml/runctx-pipeline/activities"
+	"github.com/temporal-ml/runctx-pipeline/runctx"
+)
+
+// TrainingPipeline is the parent run: it trains the six classifiers, reads
+// the accuracy tag the training step returns, and registers the best model
+// only when it beats the threshold and the registered champion.
+func TrainingPipeline(ctx workflow.Context, in PipelineInput) (PipelineResult, error) {
+	in = in.WithDefaults()
+	if err := in.Validate(); err != nil {
+		return PipelineResult{}, temporal.NewNonRetryableApplicationError(err.Error(), activities.ErrTypeBadData, nil)
+	}
+	info := workflow.GetInfo(ctx)
+	ctx, p, err := runctx.StartPipeline(ctx, runctx.PipelineOptions{
+		Scope:      runctx.Scope{Experiment: in.Experiment, Outputs: in.Outputs + "/" + in.Experiment + "/" + info.WorkflowExecution.ID},
+		Attributes: Attributes,
+	})
+	if err != nil {
+		return PipelineResult{}, err
+	}
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			MaximumInterval:        time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrTypeBadData},
+		},
+	})
+	var a *activities.Activities
+
+	// Train and look up the champion at once; both are read-only for the
+	// registry, and registration re-checks the champion atomically.
+	p.StepStarted(ctx, activities.StepTrain)
+	p.StepStarted(ctx, activities.StepLookup)
+	trainF := workflow.ExecuteActivity(step(ctx, activities.StepTrain, "train: six classifiers on "+in.Data), a.Train,
+		activities.TrainInput{Data: in.Data, Folds: in.Folds, Seed: in.Seed, ValidationSize: in.ValidationSize})
+	lookupF := workflow.ExecuteActivity(step(ctx, activities.StepLookup, "lookup-champion: "+in.ModelName), a.LookupChampion,
+		activities.LookupInput{ModelName: in.ModelName})
+
+	var tr activities.TrainResult
+	err = trainF.Get(ctx, &tr)
+	p.StepEnded(ctx, activities.StepTrain, tr.Step, err)
+	if err != nil {
+		return PipelineResult{}, fmt.Errorf("train: %w", err)
+	}
+	var champ activities.Champion
+	err = lookupF.Get(ctx, &champ)
+	p.StepEnded(ctx, activities.StepLookup, runctx.Summary{}, err)
+	if err != nil {
+		return PipelineResult{}, fmt.Errorf("lookup champion: %w", err)
+	}
+
+	accuracy, err := strconv.ParseFloat(tr.Step.Tags["accuracy"], 64)
+	if err != nil {
+		return PipelineResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("training step returned no numeric accuracy tag: %q", tr.Step.Tags["accuracy"]), activities.ErrTypeBadData, err)
+	}
+	res := PipelineResult{
+		BestModel:        tr.Step.Tags["best_model"],
+		Accuracy:         accuracy,
+		ChampionVersion:  champ.Version,
+		ChampionAccuracy: champ.Accuracy,
+		ModelRef:         tr.ModelRef,
+		TrainRecord:      tr.Step.RecordRef,
+	}
+
+	ok, reason := shouldRegister(accuracy, in.Threshold, champ)
+	if ok {
+		var rr activities.RegisterResult
+		p.StepStarted(ctx, activities.StepRegister)
+		err = workflow.ExecuteActivity(step(ctx, activities.StepRegister, "register-model: "+in.ModelName), a.RegisterModel,
+			activities.RegisterInput{
+				ModelName: in.ModelName, ModelRef: tr.ModelRef, ModelType: tr.ModelType,
+				Accuracy: accuracy, Threshold: in.Threshold,
+				Data: in.Data, DataHash: tr.DataHash, Experiment: in.Experiment,
+			}).Get(ctx, &rr)
+		p.StepEnded(ctx, activities.StepRegister, rr.Step, err)
+		if err != nil {
+			return PipelineResult{}, fmt.Errorf("register model: %w", err)
+		}
+		res.Registered, res.ModelVersion, reason = rr.Registered, rr.Version, rr.Reason
+		res.ChampionVersion, res.ChampionAccuracy = rr.Champion.Version, rr.Champion.Accuracy
+	} else {
+		p.StepSkipped(ctx, activities.StepRegister, reason)
+	}
+	res.Reason = reason
+
+	tags := map[string]string{"model_registered": strconv.FormatBool(res.Registered)}
+	if res.Registered {
+		tags["model_version"] = strconv.Itoa(res.ModelVersion)
+	}
+	if err := p.Apply(ctx, runctx.ParentChange{Tags: tags}); err != nil {
+		return PipelineResult{}, err
+	}
+	return res, nil
+}
+
+// step names an activity: its ID (which makes its run ID) and the summary
+// the Web UI shows for it.
+func step(ctx workflow.Context, id, summary string) workflow.Context {
+	opts := workflow.GetActivityOptions(ctx)
+	opts.ActivityID = id
+	opts.Summary = summary
+	return workflow.WithActivityOptions(ctx, opts)
+}

@@ -1,0 +1,101 @@
+// Package workflows holds TrainingPipeline, the parent run of the pipeline,
+// and the only place where the pipeline decides what to do.
+package workflows
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/temporal-ml/runctx-pipeline/runctx"
+)
+
+// TaskQueue is the task queue the worker polls and the starter uses.
+const TaskQueue = "ml-pipeline"
+
+// Defaults of PipelineInput.
+const (
+	DefaultExperiment     = "iris"
+	DefaultModelName      = "iris-classifier"
+	DefaultData           = "azblob://datasets/iris/iris.csv"
+	DefaultOutputs        = "azblob://runs"
+	DefaultThreshold      = 0.0
+	DefaultFolds          = 3
+	DefaultSeed           = 12345
+	DefaultValidationSize = 0.20
+)
+
+// Attributes maps the pipeline's tags to its typed search attributes.
+var Attributes = []runctx.TagAttribute{
+	runctx.KeywordAttribute("best_model", "BestModel"),
+	runctx.FloatAttribute("accuracy", "Accuracy"),
+	runctx.BoolAttribute("model_registered", "ModelRegistered"),
+	runctx.IntAttribute("model_version", "ModelVersion"),
+}
+
+// PipelineInput is the input of TrainingPipeline. It carries references,
+// never secrets.
+type PipelineInput struct {
+	Experiment     string  `json:"experiment"`
+	ModelName      string  `json:"model_name"`
+	Data           string  `json:"data"`
+	Outputs        string  `json:"outputs"`
+	Threshold      float64 `json:"threshold"`
+	Folds          int     `json:"folds"`
+	Seed           int64   `json:"seed"`
+	ValidationSize float64 `json:"validation_size"`
+}
+
+// WithDefaults fills the zero fields with the defaults.
+func (in PipelineInput) WithDefaults() PipelineInput {
+	if in.Experiment == "" {
+		in.Experiment = DefaultExperiment
+	}
+	if in.ModelName == "" {
+		in.ModelName = DefaultModelName
+	}
+	if in.Data == "" {
+		in.Data = DefaultData
+	}
+	if in.Outputs == "" {
+		in.Outputs = DefaultOutputs
+	}
+	if in.Folds == 0 {
+		in.Folds = DefaultFolds
+	}
+	if in.Seed == 0 {
+		in.Seed = DefaultSeed
+	}
+	if in.ValidationSize == 0 {
+		in.ValidationSize = DefaultValidationSize
+	}
+	return in
+}
+
+// ErrBadInput is wrapped by Validate's errors.
+var ErrBadInput = errors.New("bad pipeline input")
+
+// Validate checks what can be checked without I/O.
+func (in PipelineInput) Validate() error {
+	switch {
+	case in.Folds < 2:
+		return fmt.Errorf("%w: folds = %d, need at least 2", ErrBadInput, in.Folds)
+	case in.ValidationSize <= 0 || in.ValidationSize >= 1:
+		return fmt.Errorf("%w: validation size = %g, need 0 < size < 1", ErrBadInput, in.ValidationSize)
+	case in.Threshold < 0 || in.Threshold > 1.01:
+		return fmt.Errorf("%w: threshold = %g, need 0 ≤ threshold ≤ 1.01", ErrBadInput, in.Threshold)
+	}
+	return nil
+}
+
+// PipelineResult is the result of TrainingPipeline.
+type PipelineResult struct {
+	BestModel        string  `json:"best_model"`
+	Accuracy         float64 `json:"accuracy"`
+	Registered       bool    `json:"registered"`
+	ModelVersion     int     `json:"model_version"`
+	Reason           string  `json:"reason,omitempty"`
+	ChampionVersion  int     `json:"champion_version"`
+	ChampionAccuracy float64 `json:"champion_accuracy"`
+	ModelRef         string  `json:"model_ref"`
+	TrainRecord      string  `json:"train_record"`
+}
