@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
@@ -11,20 +12,27 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
-// ModelsContainer is the Azure Blob container of the model registry.
-const ModelsContainer = "models"
-
-// NewWorker returns a worker on the pipeline's task queue with the
-// workflow, the steps and the run-context interceptor registered.
-func NewWorker(c client.Client, store datastore.Resolver, opts worker.Options) worker.Worker {
-	opts.Interceptors = append(opts.Interceptors, runctx.NewInterceptor(runctx.InterceptorOptions{
-		Client:         c,
-		Storage:        RunStorage(store),
-		DefaultOutputs: workflows.DefaultOutputs,
-	}))
-	w := worker.New(c, workflows.TaskQueue, opts)
+// NewWorker returns a worker on taskQueue with the workflow, the steps and
+// the run-context interceptor registered.
+func NewWorker(c client.Client, taskQueue string, store datastore.Resolver, opts worker.Options) worker.Worker {
+	opts.Interceptors = append(opts.Interceptors, Interceptor(c, store))
+	w := worker.New(c, taskQueue, opts)
 	w.RegisterWorkflow(workflows.TrainingPipeline)
-	w.RegisterActivity(&activities.Activities{Data: store, Registry: registry.New(store.Blob)})
+	w.RegisterActivity(Activities(store))
 	return w
 }
 
+// Interceptor returns the run-context interceptor: steps record into store
+// and act on their pipeline through c.
+func Interceptor(c client.Client, store datastore.Resolver) interceptor.WorkerInterceptor {
+	return runctx.NewInterceptor(runctx.InterceptorOptions{
+		Client:         c,
+		Storage:        RunStorage(store),
+		DefaultOutputs: workflows.DefaultOutputs,
+	})
+}
+
+// Activities returns the steps on store; the registry lives in its blob store.
+func Activities(store datastore.Resolver) *activities.Activities {
+	return &activities.Activities{Data: store, Registry: registry.New(store.Blob)}
+}

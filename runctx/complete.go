@@ -92,7 +92,7 @@ func (r *Run) recordLocked() Record {
 		Outputs:           r.outputs,
 	}
 	for name, s := range r.metrics {
-		rec.Metrics[name] = s.points
+		rec.Metrics[name] = s.points()
 	}
 	return rec
 }

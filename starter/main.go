@@ -46,6 +46,7 @@ type command struct {
 
 var commands = []command{
 	{"run", "start a pipeline and follow it to the end", runCmd},
+	{"data", "upload <file> <ref> | ls <ref>: files in the datastore", dataCmd},
 }
 
 func main() {

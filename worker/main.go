@@ -55,7 +55,7 @@ func run(z *zap.Logger) error {
 		return err
 	}
 
-	w := pipeline.NewWorker(c, store, worker.Options{})
+	w := pipeline.NewWorker(c, workflows.TaskQueue, store, worker.Options{})
 	z.Info("worker started", zap.String("task_queue", workflows.TaskQueue), zap.String("namespace", cfg.Namespace()))
 	// worker.InterruptCh closes on SIGINT or SIGTERM; Run then stops
 	// polling and waits for the running tasks.
