@@ -21,6 +21,9 @@ import (
 // pipeline with best_model and accuracy.
 func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, error) {
 	run := runctx.FromContext(ctx)
+	if in.Data == "" && run.IsOffline() {
+		in.Data = DefaultLocalData // as the Azure ML tip: offline, fall back to local data
+	}
 	ds, err := a.load(ctx, in.Data)
 	if err != nil {
 		return TrainResult{}, err
@@ -33,9 +36,9 @@ func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, err
 		return TrainResult{}, err
 	}
 
-	best := report.Models[report.Best]
+	best := report.BestResult()
 	var model bytes.Buffer
-	if err := ml.Save(&model, best.Name, best.Classifier, ds); err != nil {
+	if err := ml.Save(&model, best.Name, best.Model, ds); err != nil {
 		return TrainResult{}, fmt.Errorf("save model %s: %w", best.Name, err)
 	}
 	modelRef, err := run.Upload(ctx, "model.json", "application/json", &model)
@@ -51,7 +54,8 @@ func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, err
 	if err := run.AddProperties(tags); err != nil {
 		return TrainResult{}, err
 	}
-	if err := run.Parent().Apply(runctx.ParentChange{Tags: tags, Properties: tags}); err != nil {
+	change := runctx.ParentChange{Tags: tags, Properties: tags, Metrics: map[string]float64{"accuracy": best.ValidationAccuracy}}
+	if err := run.Parent().Apply(change); err != nil {
 		return TrainResult{}, err
 	}
 	summary, err := run.Complete(ctx, nil)
@@ -65,16 +69,16 @@ func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, err
 // and confusion matrix, the cross-validation table, output.txt, and the
 // best accuracy.
 func logReport(ctx context.Context, run *runctx.Run, ds *ml.Dataset, r *ml.Report) error {
-	for _, m := range r.Models {
+	for _, m := range r.Results {
 		run.Log(m.Name+"_accuracy", m.ValidationAccuracy)
-		if err := run.LogConfusionMatrix("Confusion matrix "+m.Name, ds.Classes, m.ConfusionMatrix); err != nil {
+		if err := run.LogConfusionMatrix("Confusion matrix "+m.Name, ds.Classes, m.Confusion); err != nil {
 			return err
 		}
 		if err := run.LogRow("cross-validation", map[string]any{"model": m.Name, "mean": m.Mean, "std": m.Std}); err != nil {
 			return err
 		}
 	}
-	run.Log("accuracy", r.Models[r.Best].ValidationAccuracy)
+	run.Log("accuracy", r.BestResult().ValidationAccuracy)
 	_, err := run.Upload(ctx, "outputs/output.txt", "text/plain", bytes.NewBufferString(r.Summary()))
 	return err
 }

@@ -17,6 +17,10 @@ const (
 // never retried.
 const ErrTypeBadData = "BadData"
 
+// DefaultLocalData is the data an offline training run reads when given no
+// reference: the project's iris CSV, relative to the repository root.
+const DefaultLocalData = "data/iris.csv"
+
 // TrainInput is the training step's input.
 type TrainInput struct {
 	// Data is the data reference of the iris CSV (azblob://… or file://…).

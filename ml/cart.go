@@ -1,0 +1,231 @@
+package ml
+
+import (
+	"cmp"
+	"slices"
+)
+
+// CART is a decision tree classifier as sklearn's DecisionTreeClassifier()
+// defaults: Gini impurity, grown until every leaf is pure or cannot be split,
+// thresholds at midpoints between consecutive distinct values (a row goes
+// left when x[feature] <= threshold). At every node the features are tried
+// in a random order drawn from Seed and a split replaces the best so far only
+// if strictly better, so ties go to the earliest feature in that order and
+// then to the lowest threshold. The random stream is math/rand/v2's PCG and
+// does not reproduce sklearn's, so which of several equally good splits is
+// chosen may differ from sklearn.
+type CART struct {
+	Seed int64 `json:"seed"`
+
+	// Fitted tree in flat form; node 0 is the root. Feature is -1 at a leaf.
+	Classes   []int     `json:"classes"`
+	Feature   []int     `json:"feature"`
+	Threshold []float64 `json:"threshold"`
+	Left      []int     `json:"left"`
+	Right     []int     `json:"right"`
+	Value     []int     `json:"value"` // predicted class index at each node
+	NFeatures int       `json:"n_features"`
+}
+
+// Fit grows the tree.
+func (m *CART) Fit(X [][]float64, y []int) error {
+	d, classes, err := checkFit(X, y)
+	if err != nil {
+		return err
+	}
+	n, K := len(X), len(classes)
+	yi := labelIndex(y, classes)
+	cols := make([][]float64, d)
+	for j := range d {
+		cols[j] = make([]float64, n)
+		for i, x := range X {
+			cols[j][i] = x[j]
+		}
+	}
+	*m = CART{Seed: m.Seed, Classes: classes, NFeatures: d}
+	rng := newRand(m.Seed)
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	type pending struct{ node, lo, hi int }
+	type entry struct {
+		v float64
+		i int
+	}
+	buf := make([]entry, n)
+	part := make([]int, n)
+	countsL := make([]int, K)
+	countsR := make([]int, K)
+	feats := make([]int, d)
+	for j := range feats {
+		feats[j] = j
+	}
+	m.addNode()
+	stack := []pending{{0, 0, n}}
+	for len(stack) > 0 {
+		p := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		rows := idx[p.lo:p.hi]
+		clear(countsR)
+		for _, i := range rows {
+			countsR[yi[i]]++
+		}
+		m.Value[p.node] = argmaxInt(countsR)
+		if countsR[m.Value[p.node]] == len(rows) {
+			continue // pure
+		}
+		total := slices.Clone(countsR)
+		rng.Shuffle(d, func(a, b int) { feats[a], feats[b] = feats[b], feats[a] })
+		bestFeat, bestThr, bestProxy := -1, 0.0, 0.0
+		nn := len(rows)
+		for _, f := range feats {
+			col := cols[f]
+			es := buf[:nn]
+			for k, i := range rows {
+				es[k] = entry{col[i], i}
+			}
+			slices.SortFunc(es, func(a, b entry) int {
+				if c := cmp.Compare(a.v, b.v); c != 0 {
+					return c
+				}
+				return cmp.Compare(a.i, b.i)
+			})
+			if es[0].v == es[nn-1].v {
+				continue // constant feature in this node
+			}
+			clear(countsL)
+			copy(countsR, total)
+			var sqL, sqR float64
+			for _, c := range countsR {
+				sqR += float64(c) * float64(c)
+			}
+			for k := 0; k < nn-1; k++ {
+				c := yi[es[k].i]
+				// Move one sample of class c from right to left.
+				sqL += float64(2*countsL[c] + 1)
+				sqR -= float64(2*countsR[c] - 1)
+				countsL[c]++
+				countsR[c]--
+				if es[k].v == es[k+1].v {
+					continue
+				}
+				nL := float64(k + 1)
+				proxy := sqL/nL + sqR/(float64(nn)-nL)
+				if bestFeat < 0 || proxy > bestProxy {
+					thr := es[k].v/2 + es[k+1].v/2
+					if thr >= es[k+1].v || thr < es[k].v {
+						thr = es[k].v
+					}
+					bestFeat, bestThr, bestProxy = f, thr, proxy
+				}
+			}
+		}
+		if bestFeat < 0 {
+			continue // no split possible: leaf with the majority class
+		}
+		// Stable partition of rows by the chosen split.
+		col := cols[bestFeat]
+		nl := 0
+		for _, i := range rows {
+			if col[i] <= bestThr {
+				part[nl] = i
+				nl++
+			}
+		}
+		nr := nl
+		for _, i := range rows {
+			if col[i] > bestThr {
+				part[nr] = i
+				nr++
+			}
+		}
+		copy(rows, part[:nn])
+		l, r := m.addNode(), m.addNode()
+		m.Feature[p.node], m.Threshold[p.node] = bestFeat, bestThr
+		m.Left[p.node], m.Right[p.node] = l, r
+		stack = append(stack, pending{r, p.lo + nl, p.hi}, pending{l, p.lo, p.lo + nl})
+	}
+	return nil
+}
+
+func (m *CART) addNode() int {
+	m.Feature = append(m.Feature, -1)
+	m.Threshold = append(m.Threshold, 0)
+	m.Left = append(m.Left, -1)
+	m.Right = append(m.Right, -1)
+	m.Value = append(m.Value, 0)
+	return len(m.Feature) - 1
+}
+
+func argmaxInt(v []int) int {
+	best := 0
+	for i := 1; i < len(v); i++ {
+		if v[i] > v[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// Depth returns the depth of the tree (0 for a single leaf).
+func (m *CART) Depth() int {
+	if len(m.Feature) == 0 {
+		return 0
+	}
+	var depth func(n, guard int) int
+	depth = func(n, guard int) int {
+		if m.Feature[n] < 0 || guard > len(m.Feature) {
+			return 0
+		}
+		return 1 + max(depth(m.Left[n], guard+1), depth(m.Right[n], guard+1))
+	}
+	return depth(0, 0)
+}
+
+// validate checks that the tree is well formed so Predict cannot panic.
+func (m *CART) validate() error {
+	nn := len(m.Feature)
+	if nn == 0 || len(m.Classes) == 0 {
+		return ErrNotFitted
+	}
+	if len(m.Threshold) != nn || len(m.Left) != nn || len(m.Right) != nn || len(m.Value) != nn || m.NFeatures <= 0 {
+		return badInput("CART: inconsistent tree arrays")
+	}
+	for i := range nn {
+		if m.Value[i] < 0 || m.Value[i] >= len(m.Classes) {
+			return badInput("CART: node %d value out of range", i)
+		}
+		if m.Feature[i] < 0 {
+			continue
+		}
+		// Children must come later than their parent, which rules out cycles.
+		if m.Feature[i] >= m.NFeatures || m.Left[i] <= i || m.Right[i] <= i || m.Left[i] >= nn || m.Right[i] >= nn {
+			return badInput("CART: node %d malformed", i)
+		}
+	}
+	return nil
+}
+
+// Predict follows each row from the root to a leaf.
+func (m *CART) Predict(X [][]float64) ([]int, error) {
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
+	if err := checkRows(X, m.NFeatures); err != nil {
+		return nil, err
+	}
+	out := make([]int, len(X))
+	for i, x := range X {
+		n := 0
+		for m.Feature[n] >= 0 {
+			if x[m.Feature[n]] <= m.Threshold[n] {
+				n = m.Left[n]
+			} else {
+				n = m.Right[n]
+			}
+		}
+		out[i] = m.Classes[m.Value[n]]
+	}
+	return out, nil
+}

@@ -1,0 +1,263 @@
+package ml
+
+import (
+	"cmp"
+	"slices"
+	"sync"
+)
+
+// KNN is a k-nearest-neighbours classifier with Euclidean distance and
+// uniform weights, as sklearn's KNeighborsClassifier() (k=5). Among
+// neighbours at equal distance the earlier training row wins; a tie in the
+// vote goes to the smallest class. Queries use a k-d tree built lazily.
+type KNN struct {
+	K int `json:"k"`
+
+	// Fitted parameters: the training data itself.
+	Classes []int       `json:"classes"`
+	X       [][]float64 `json:"x"`
+	Y       []int       `json:"y"` // indices into Classes
+
+	mu   sync.Mutex
+	tree *kdTree
+}
+
+// NewKNN returns an unfitted KNN with K=5.
+func NewKNN() *KNN { return &KNN{K: 5} }
+
+// Fit stores the training data.
+func (m *KNN) Fit(X [][]float64, y []int) error {
+	_, classes, err := checkFit(X, y)
+	if err != nil {
+		return err
+	}
+	if m.K <= 0 {
+		return badInput("KNN: k must be positive, got %d", m.K)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.Classes = classes
+	m.X = make([][]float64, len(X))
+	for i, x := range X {
+		m.X[i] = slices.Clone(x)
+	}
+	m.Y = labelIndex(y, classes)
+	m.tree = nil
+	return nil
+}
+
+// Predict returns the majority class of the K nearest training rows.
+func (m *KNN) Predict(X [][]float64) ([]int, error) {
+	t, err := m.ensureTree()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRows(X, len(m.X[0])); err != nil {
+		return nil, err
+	}
+	k := min(m.K, len(m.X))
+	out := make([]int, len(X))
+	votes := make([]int, len(m.Classes))
+	h := make([]nbr, 0, k)
+	for i, q := range X {
+		h = t.nearest(q, k, h[:0])
+		clear(votes)
+		for _, nb := range h {
+			votes[m.Y[nb.idx]]++
+		}
+		best := 0
+		for c := 1; c < len(votes); c++ {
+			if votes[c] > votes[best] {
+				best = c
+			}
+		}
+		out[i] = m.Classes[best]
+	}
+	return out, nil
+}
+
+// Neighbors returns the training indices of the k nearest rows to q, nearest
+// first (ties by training order).
+func (m *KNN) Neighbors(q []float64, k int) ([]int, error) {
+	t, err := m.ensureTree()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRows([][]float64{q}, len(m.X[0])); err != nil {
+		return nil, err
+	}
+	h := t.nearest(q, min(max(k, 0), len(m.X)), nil)
+	slices.SortFunc(h, cmpNbr)
+	out := make([]int, len(h))
+	for i, nb := range h {
+		out[i] = nb.idx
+	}
+	return out, nil
+}
+
+func (m *KNN) ensureTree() (*kdTree, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.X) == 0 || len(m.Classes) == 0 || len(m.Y) != len(m.X) || m.K <= 0 {
+		return nil, ErrNotFitted
+	}
+	if m.tree == nil {
+		d := len(m.X[0])
+		if d == 0 {
+			return nil, badInput("KNN: rows have no features")
+		}
+		if err := checkRows(m.X, d); err != nil {
+			return nil, err
+		}
+		for _, c := range m.Y {
+			if c < 0 || c >= len(m.Classes) {
+				return nil, badInput("KNN: label index %d out of range", c)
+			}
+		}
+		m.tree = buildKDTree(m.X)
+	}
+	return m.tree, nil
+}
+
+// nbr is a candidate neighbour: squared distance and training index.
+type nbr struct {
+	dist float64
+	idx  int
+}
+
+func cmpNbr(a, b nbr) int {
+	if c := cmp.Compare(a.dist, b.dist); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.idx, b.idx)
+}
+
+const kdLeafSize = 16
+
+// kdTree is a static k-d tree over the rows of X. Node i splits dimension
+// dim[i] at split[i]: rows in the left child have values <= split and rows
+// in the right child values >= split.
+type kdTree struct {
+	X     [][]float64
+	idx   []int
+	nodes []kdNode
+}
+
+type kdNode struct {
+	lo, hi      int // range in idx
+	dim         int // -1 for a leaf
+	split       float64
+	left, right int
+}
+
+func buildKDTree(X [][]float64) *kdTree {
+	t := &kdTree{X: X, idx: make([]int, len(X))}
+	for i := range t.idx {
+		t.idx[i] = i
+	}
+	t.build(0, len(X))
+	return t
+}
+
+func (t *kdTree) build(lo, hi int) int {
+	id := len(t.nodes)
+	t.nodes = append(t.nodes, kdNode{lo: lo, hi: hi, dim: -1})
+	if hi-lo <= kdLeafSize {
+		return id
+	}
+	d := len(t.X[0])
+	dim, spread := 0, -1.0
+	for j := range d {
+		mn, mx := t.X[t.idx[lo]][j], t.X[t.idx[lo]][j]
+		for _, i := range t.idx[lo:hi] {
+			mn, mx = min(mn, t.X[i][j]), max(mx, t.X[i][j])
+		}
+		if mx-mn > spread {
+			dim, spread = j, mx-mn
+		}
+	}
+	if spread <= 0 {
+		return id // all points identical: keep as a leaf
+	}
+	slices.SortFunc(t.idx[lo:hi], func(a, b int) int {
+		if c := cmp.Compare(t.X[a][dim], t.X[b][dim]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	mid := (lo + hi) / 2
+	split := t.X[t.idx[mid]][dim]
+	l := t.build(lo, mid)
+	r := t.build(mid, hi)
+	t.nodes[id].dim, t.nodes[id].split, t.nodes[id].left, t.nodes[id].right = dim, split, l, r
+	return id
+}
+
+// nearest appends to h (a max-heap by (dist, idx)) the k nearest rows to q.
+func (t *kdTree) nearest(q []float64, k int, h []nbr) []nbr {
+	if k == 0 {
+		return h
+	}
+	t.search(0, q, k, &h)
+	return h
+}
+
+func (t *kdTree) search(id int, q []float64, k int, h *[]nbr) {
+	n := &t.nodes[id]
+	if n.dim < 0 {
+		for _, i := range t.idx[n.lo:n.hi] {
+			var s float64
+			for j, v := range t.X[i] {
+				d := v - q[j]
+				s += d * d
+			}
+			heapPush(h, nbr{s, i}, k)
+		}
+		return
+	}
+	diff := q[n.dim] - n.split
+	near, far := n.left, n.right
+	if diff > 0 {
+		near, far = n.right, n.left
+	}
+	t.search(near, q, k, h)
+	if len(*h) < k || diff*diff <= (*h)[0].dist {
+		t.search(far, q, k, h)
+	}
+}
+
+// heapPush adds c to the max-heap h of capacity k, evicting the largest if full.
+func heapPush(h *[]nbr, c nbr, k int) {
+	s := *h
+	if len(s) < k {
+		s = append(s, c)
+		for i := len(s) - 1; i > 0; {
+			p := (i - 1) / 2
+			if cmpNbr(s[p], s[i]) >= 0 {
+				break
+			}
+			s[p], s[i] = s[i], s[p]
+			i = p
+		}
+		*h = s
+		return
+	}
+	if cmpNbr(c, s[0]) >= 0 {
+		return
+	}
+	s[0] = c
+	for i := 0; ; {
+		l, r, big := 2*i+1, 2*i+2, i
+		if l < len(s) && cmpNbr(s[l], s[big]) > 0 {
+			big = l
+		}
+		if r < len(s) && cmpNbr(s[r], s[big]) > 0 {
+			big = r
+		}
+		if big == i {
+			break
+		}
+		s[i], s[big] = s[big], s[i]
+		i = big
+	}
+}

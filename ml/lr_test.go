@@ -1,0 +1,103 @@
+package ml
+
+import (
+	"math"
+	"testing"
+)
+
+// lrGradient computes the gradient of the unscaled objective
+// Σ_i −log softmax(Wx_i+b)_{y_i} + ½||W||²/C directly, class by class.
+func lrGradient(m *LogisticRegression, X [][]float64, y []int) (gW [][]float64, gb []float64) {
+	K, d := len(m.Classes), len(X[0])
+	gW = make([][]float64, K)
+	gb = make([]float64, K)
+	for k := range K {
+		gW[k] = make([]float64, d)
+		for j := range d {
+			gW[k][j] = m.Coef[k][j] / m.C
+		}
+	}
+	for i, x := range X {
+		den := 0.0
+		for k := range K {
+			den += math.Exp(m.Intercept[k] + dot(m.Coef[k], x))
+		}
+		for k := range K {
+			p := math.Exp(m.Intercept[k]+dot(m.Coef[k], x)) / den
+			if m.Classes[k] == y[i] {
+				p -= 1
+			}
+			for j := range d {
+				gW[k][j] += p * x[j]
+			}
+			gb[k] += p
+		}
+	}
+	return gW, gb
+}
+
+func TestLRGradientZeroAtOptimum(t *testing.T) {
+	for _, n := range []int{30, 300} {
+		d := synthIris(n, 7)
+		m := NewLogisticRegression()
+		if err := m.Fit(d.X, d.Y); err != nil {
+			t.Fatal(err)
+		}
+		gW, gb := lrGradient(m, d.X, d.Y)
+		tol := 1e-7 * float64(n) // the fit stops at 1e-8 per sample
+		for k := range gW {
+			for j, g := range gW[k] {
+				if math.Abs(g) > tol {
+					t.Errorf("n=%d: dL/dW[%d][%d] = %g", n, k, j, g)
+				}
+			}
+			if math.Abs(gb[k]) > tol {
+				t.Errorf("n=%d: dL/db[%d] = %g", n, k, gb[k])
+			}
+		}
+		pred, _ := m.Predict(d.X)
+		if acc := Accuracy(d.Y, pred); acc < 0.9 {
+			t.Errorf("n=%d: training accuracy %v", n, acc)
+		}
+	}
+}
+
+func TestLRSymmetricClosedForm(t *testing.T) {
+	// x=-1 is class 0, x=+1 class 1. By symmetry W = (-a, a), b = (0, 0) and
+	// the objective 2·log(1+e^{-2a}) + a² is stationary where
+	// a = 2/(1+e^{2a}); find a by bisection.
+	lo, hi := 0.0, 1.0
+	for range 200 {
+		mid := (lo + hi) / 2
+		if mid-2/(1+math.Exp(2*mid)) < 0 {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	a := lo
+	m := NewLogisticRegression()
+	if err := m.Fit([][]float64{{-1}, {1}}, []int{0, 1}); err != nil {
+		t.Fatal(err)
+	}
+	if !near(m.Coef[0][0], -a, 1e-7) || !near(m.Coef[1][0], a, 1e-7) ||
+		!near(m.Intercept[0], 0, 1e-7) || !near(m.Intercept[1], 0, 1e-7) {
+		t.Errorf("coef %v intercept %v, want ±%v and 0", m.Coef, m.Intercept, a)
+	}
+	pred, err := m.Predict([][]float64{{-3}, {0.1}})
+	if err != nil || pred[0] != 0 || pred[1] != 1 {
+		t.Errorf("pred %v err %v", pred, err)
+	}
+}
+
+func TestLRLabelsKept(t *testing.T) {
+	// Labels need not be 0..K-1: a training set with classes 1 and 2 only.
+	m := NewLogisticRegression()
+	if err := m.Fit([][]float64{{0}, {0.1}, {5}, {5.1}}, []int{2, 2, 1, 1}); err != nil {
+		t.Fatal(err)
+	}
+	pred, _ := m.Predict([][]float64{{0}, {5}})
+	if pred[0] != 2 || pred[1] != 1 {
+		t.Errorf("pred %v", pred)
+	}
+}

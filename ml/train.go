@@ -1,0 +1,162 @@
+package ml
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Options controls TrainAll.
+type Options struct {
+	// Folds is the number of unshuffled cross-validation folds.
+	Folds int
+	// Seed drives the train/validation split and CART's feature order.
+	Seed int64
+	// ValidationSize is the fraction of rows held out for validation.
+	ValidationSize float64
+}
+
+// DefaultOptions returns the reference pipeline's settings: 3 folds, seed
+// 12345 and a 20% validation part.
+func DefaultOptions() Options { return Options{Folds: 3, Seed: 12345, ValidationSize: 0.20} }
+
+// Result is the outcome for one model.
+type Result struct {
+	Name string `json:"name"`
+	// Folds are the cross-validation accuracies on the training part.
+	Folds []float64 `json:"folds"`
+	Mean  float64   `json:"mean"`
+	// Std is the population standard deviation of Folds (numpy's ddof=0).
+	Std float64 `json:"std"`
+	// ValidationAccuracy is the accuracy on the validation part of the model
+	// fitted on the whole training part.
+	ValidationAccuracy float64 `json:"validation_accuracy"`
+	// Confusion is the validation confusion matrix (rows true, cols predicted).
+	Confusion [][]int `json:"confusion"`
+	// Model is the classifier fitted on the whole training part.
+	Model Classifier `json:"-"`
+}
+
+// Report is the outcome of TrainAll.
+type Report struct {
+	Source   string   `json:"source"`
+	DataHash string   `json:"data_hash"`
+	Options  Options  `json:"options"`
+	Classes  []string `json:"classes"`
+	Train    []int    `json:"train"`      // row indices of the training part
+	Validate []int    `json:"validation"` // row indices of the validation part
+	Results  []Result `json:"results"`    // in Names order
+	// Best is the name of the model with the highest validation accuracy
+	// (the first in Names order on ties).
+	Best string `json:"best"`
+}
+
+// BestResult returns the Result named by r.Best, or nil.
+func (r *Report) BestResult() *Result {
+	for i := range r.Results {
+		if r.Results[i].Name == r.Best {
+			return &r.Results[i]
+		}
+	}
+	return nil
+}
+
+// Summary returns one line per model as the reference prints it,
+// "%s: %f (%f)" of name, cross-validation mean and std.
+func (r *Report) Summary() string {
+	var b strings.Builder
+	for _, res := range r.Results {
+		fmt.Fprintf(&b, "%s: %f (%f)\n", res.Name, res.Mean, res.Std)
+	}
+	return b.String()
+}
+
+// CrossValScore returns the accuracy of model name (built with seed) on each
+// of folds unshuffled k-fold splits of X, y.
+func CrossValScore(name string, seed int64, X [][]float64, y []int, folds int) ([]float64, error) {
+	if _, err := NewWithSeed(name, seed); err != nil {
+		return nil, err
+	}
+	if len(X) != len(y) {
+		return nil, badInput("%d rows but %d labels", len(X), len(y))
+	}
+	splits, err := KFold(len(X), folds)
+	if err != nil {
+		return nil, err
+	}
+	scores := make([]float64, len(splits))
+	for f, s := range splits {
+		c, _ := NewWithSeed(name, seed)
+		xtr, ytr := subset(X, y, s[0])
+		xte, yte := subset(X, y, s[1])
+		if err := c.Fit(xtr, ytr); err != nil {
+			return nil, fmt.Errorf("%s: fold %d: fit: %w", name, f+1, err)
+		}
+		pred, err := c.Predict(xte)
+		if err != nil {
+			return nil, fmt.Errorf("%s: fold %d: predict: %w", name, f+1, err)
+		}
+		scores[f] = Accuracy(yte, pred)
+	}
+	return scores, nil
+}
+
+// TrainAll runs the reference pipeline on d: it holds out
+// opt.ValidationSize of the rows (TrainTestSplit with opt.Seed),
+// cross-validates every model of Names on the training part with opt.Folds
+// folds, then fits each on the whole training part and scores it on the
+// validation part.
+func TrainAll(d *Dataset, opt Options) (*Report, error) {
+	if d == nil {
+		return nil, errors.New("ml: TrainAll: nil dataset")
+	}
+	if opt.Folds < 2 {
+		return nil, fmt.Errorf("%w: %s: folds must be >= 2, got %d", ErrBadInput, d.Source, opt.Folds)
+	}
+	if !(opt.ValidationSize > 0 && opt.ValidationSize < 1) {
+		return nil, fmt.Errorf("%w: %s: validation size %v not in (0, 1)", ErrBadInput, d.Source, opt.ValidationSize)
+	}
+	n := len(d.X)
+	if len(d.Y) != n {
+		return nil, &DataError{d.Source, 0, fmt.Sprintf("%d rows but %d labels", n, len(d.Y))}
+	}
+	for i, c := range d.Y {
+		if c < 0 || c >= len(d.Classes) {
+			return nil, &DataError{d.Source, 0, fmt.Sprintf("row %d: class index %d out of range", i+1, c)}
+		}
+	}
+	train, val, err := TrainTestSplit(n, opt.ValidationSize, opt.Seed)
+	if err != nil || len(train) < opt.Folds {
+		return nil, &DataError{d.Source, 0, fmt.Sprintf(
+			"too few rows: %d rows cannot give %d cross-validation folds after holding out %v for validation",
+			n, opt.Folds, opt.ValidationSize)}
+	}
+	xtr, ytr := subset(d.X, d.Y, train)
+	xva, yva := subset(d.X, d.Y, val)
+	rep := &Report{Source: d.Source, DataHash: Hash(d), Options: opt, Classes: d.Classes,
+		Train: train, Validate: val}
+	bestAcc := -1.0
+	for _, name := range Names {
+		scores, err := CrossValScore(name, opt.Seed, xtr, ytr, opt.Folds)
+		if err != nil {
+			return nil, fmt.Errorf("%s: cross-validation: %w", d.Source, err)
+		}
+		c, _ := NewWithSeed(name, opt.Seed)
+		if err := c.Fit(xtr, ytr); err != nil {
+			return nil, fmt.Errorf("%s: %s: fit: %w", d.Source, name, err)
+		}
+		pred, err := c.Predict(xva)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: predict: %w", d.Source, name, err)
+		}
+		mean, std := meanStd(scores)
+		res := Result{Name: name, Folds: scores, Mean: mean, Std: std,
+			ValidationAccuracy: Accuracy(yva, pred),
+			Confusion:          ConfusionMatrix(yva, pred, len(d.Classes)), Model: c}
+		if res.ValidationAccuracy > bestAcc {
+			bestAcc, rep.Best = res.ValidationAccuracy, name
+		}
+		rep.Results = append(rep.Results, res)
+	}
+	return rep, nil
+}
