@@ -2,16 +2,10 @@ package datastore_test
 
 import (
 	"fmt"
-	"net/http"
 	"os"
 	"testing"
-	"time"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
-
 	"github.com/temporal-ml/runctx-pipeline/testsuite/harness"
 )
 
@@ -31,22 +25,12 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
-	// Azurite waits for open keep-alive connections before it exits.
-	transport.CloseIdleConnections()
-	st := time.Now()
 	azurite.Stop()
-	fmt.Fprintln(os.Stderr, "stop took", time.Since(st))
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
-// transport is the HTTP transport of every test client, so its idle
-// connections can be closed before Azurite is stopped.
-var transport = http.DefaultTransport.(*http.Transport).Clone()
-
-// azureOptions are the options of a test client of the shared Azurite.
+// azureOptions are the options of a client of the shared Azurite.
 func azureOptions() datastore.AzureOptions {
-	return datastore.AzureOptions{ConnectionString: azurite.ConnectionString(),
-		ClientOptions: &azblob.ClientOptions{ClientOptions: azcore.ClientOptions{
-			Transport: &http.Client{Transport: transport}}}}
+	return datastore.AzureOptions{ConnectionString: azurite.ConnectionString()}
 }

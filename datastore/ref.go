@@ -56,7 +56,7 @@ func ParseRef(s string) (Ref, error) {
 	case s == "":
 		return Ref{}, fmt.Errorf("%w: empty reference", ErrBadRef)
 	default:
-		if err := checkSegments(filepath.ToSlash(s)); err != nil {
+		if err := checkSegments(strings.TrimPrefix(filepath.ToSlash(s), "/")); err != nil {
 			return Ref{}, fmt.Errorf("%w: %q: %v", ErrBadRef, s, err)
 		}
 		abs, err := filepath.Abs(s)

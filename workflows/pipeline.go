@@ -51,13 +51,13 @@ func TrainingPipeline(ctx workflow.Context, in PipelineInput) (PipelineResult, e
 	err = trainF.Get(ctx, &tr)
 	p.StepEnded(ctx, activities.StepTrain, tr.Step, err)
 	if err != nil {
-		return PipelineResult{}, fmt.Errorf("train: %w", err)
+		return PipelineResult{}, err // the activity error names the step and keeps its type
 	}
 	var champ activities.Champion
 	err = lookupF.Get(ctx, &champ)
 	p.StepEnded(ctx, activities.StepLookup, runctx.Summary{}, err)
 	if err != nil {
-		return PipelineResult{}, fmt.Errorf("lookup champion: %w", err)
+		return PipelineResult{}, err
 	}
 
 	accuracy, err := strconv.ParseFloat(tr.Step.Tags["accuracy"], 64)
@@ -86,7 +86,7 @@ func TrainingPipeline(ctx workflow.Context, in PipelineInput) (PipelineResult, e
 			}).Get(ctx, &rr)
 		p.StepEnded(ctx, activities.StepRegister, rr.Step, err)
 		if err != nil {
-			return PipelineResult{}, fmt.Errorf("register model: %w", err)
+			return PipelineResult{}, err
 		}
 		res.Registered, res.ModelVersion, reason = rr.Registered, rr.Version, rr.Reason
 		res.ChampionVersion, res.ChampionAccuracy = rr.Champion.Version, rr.Champion.Accuracy

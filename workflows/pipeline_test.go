@@ -126,11 +126,14 @@ func (s *PipelineSuite) TestBadDataFailsWithoutRegistering() {
 }
 
 func (s *PipelineSuite) TestParentTagBecomesSearchAttribute() {
-	s.env.OnActivity(a.Train, mock.Anything, mock.Anything).Return(
-		func(_ any, _ activities.TrainInput) (activities.TrainResult, error) {
-			return activities.TrainResult{Step: runctx.Summary{Tags: map[string]string{"best_model": "KNN", "accuracy": "0.93"}}}, nil
-		}).Once()
+	s.trained("KNN", "0.93")
 	s.champion(activities.Champion{Exists: true, Version: 1, Accuracy: 0.99})
+	sa := map[string]any{}
+	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Return(nil).Run(func(args mock.Arguments) {
+		for k, v := range args.Get(0).(temporal.SearchAttributes).GetUntypedValues() {
+			sa[k.GetName()] = v
+		}
+	})
 	// A step's parent update, as runctx sends it while the step runs.
 	s.env.RegisterDelayedCallback(func() {
 		s.env.UpdateWorkflow(runctx.UpdateParent, "u1", &testsuite.TestUpdateCallback{
@@ -146,14 +149,5 @@ func (s *PipelineSuite) TestParentTagBecomesSearchAttribute() {
 	}, 0)
 	s.env.ExecuteWorkflow(TrainingPipeline, PipelineInput{})
 	s.result()
-	sa := s.env.GetWorkflowTypedSearchAttributes()
-	acc, ok := sa.GetFloat64(temporal.NewSearchAttributeKeyFloat64("Accuracy"))
-	s.True(ok)
-	s.Equal(0.93, acc)
-	best, ok := sa.GetKeyword(temporal.NewSearchAttributeKeyKeyword("BestModel"))
-	s.True(ok)
-	s.Equal("KNN", best)
-	reg, ok := sa.GetBool(temporal.NewSearchAttributeKeyBool("ModelRegistered"))
-	s.True(ok)
-	s.False(reg)
+	s.Equal(map[string]any{"Accuracy": 0.93, "BestModel": "KNN", "ModelRegistered": false}, sa)
 }
