@@ -87,8 +87,12 @@ func dataLs(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	infos, err := store.List(context.Background(), ref)
-	if err != nil {
+	// A reference to one blob lists that blob; otherwise it is a folder.
+	var infos []datastore.Info
+	if info, err := store.Stat(context.Background(), ref); err == nil {
+		info.Name = ref.String()
+		infos = []datastore.Info{info}
+	} else if infos, err = store.List(context.Background(), ref); err != nil {
 		return fmt.Errorf("list %s: %w", ref, err)
 	}
 	if len(infos) == 0 {

@@ -64,7 +64,7 @@ func checkInput(in workflows.PipelineInput) error {
 	if _, err := datastore.ParseRef(in.Data); err != nil {
 		return usagef("--data: %v", err)
 	}
-	if _, err := datastore.ParseRef(in.Outputs); err != nil {
+	if _, err := datastore.ParseRef(in.Outputs + "/" + in.Experiment); err != nil {
 		return usagef("--outputs: %v", err)
 	}
 	if err := in.Validate(); err != nil {
@@ -120,14 +120,16 @@ func runCmd(args []string, stdout io.Writer) error {
 		return fmt.Errorf("start pipeline: %w", err)
 	}
 	out := runOutput{WorkflowID: we.GetID(), RunID: we.GetRunID(), UIURL: cfg.RunURL(we.GetID(), we.GetRunID())}
+	stop := func() {}
 	if !*asJSON {
 		fmt.Fprintf(stdout, "started %s\n  %s\n", out.WorkflowID, out.UIURL)
-		stop := follow(ctx, c, out.WorkflowID, out.RunID, stdout)
-		defer stop()
+		stop = follow(ctx, c, out.WorkflowID, out.RunID, stdout)
 	}
 
 	var res workflows.PipelineResult
-	if err := we.Get(ctx, &res); err != nil {
+	err = we.Get(ctx, &res)
+	stop()
+	if err != nil {
 		out.Status, out.Error = "FAILED", rootCause(err)
 	} else {
 		out.Status = "COMPLETED"
