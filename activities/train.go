@@ -106,7 +106,7 @@ func (a *Activities) load(ctx context.Context, data string) (*ml.Dataset, error)
 }
 
 // badData marks err as bad input: the pipeline fails at once and registers
-// nothing.
+// nothing. The message names the file and line; it is the whole error.
 func badData(err error) error {
-	return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeBadData, err)
+	return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeBadData, nil)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -164,9 +165,14 @@ func printRun(w io.Writer, out runOutput) {
 	fmt.Fprintf(w, "  %s\n", out.UIURL)
 }
 
-// rootCause returns the innermost message of a workflow failure: the one a
-// user can act on.
+// rootCause returns the message of a workflow failure that a user can act
+// on: the first application error's (bad data names file and line), else
+// the innermost error's.
 func rootCause(err error) string {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		return appErr.Message()
+	}
 	for {
 		u, ok := err.(interface{ Unwrap() error })
 		if !ok || u.Unwrap() == nil {

@@ -137,8 +137,8 @@ func (s *PipelineSuite) TestParentTagBecomesSearchAttribute() {
 	// A step's parent update, as runctx sends it while the step runs.
 	s.env.RegisterDelayedCallback(func() {
 		s.env.UpdateWorkflow(runctx.UpdateParent, "u1", &testsuite.TestUpdateCallback{
-			OnReject: func(err error) { s.Fail("rejected", err.Error()) },
-			OnAccept: func() {},
+			OnReject:   func(err error) { s.Fail("rejected", err.Error()) },
+			OnAccept:   func() {},
 			OnComplete: func(_ any, err error) { s.NoError(err) },
 		}, runctx.ParentChange{Step: "wf_train", Tags: map[string]string{"best_model": "KNN", "accuracy": "0.93"}, Properties: map[string]string{"accuracy": "0.93"}})
 		s.env.UpdateWorkflow(runctx.UpdateParent, "u2", &testsuite.TestUpdateCallback{
