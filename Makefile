@@ -5,7 +5,7 @@ GO ?= go
 BIN := .tools/bin
 DATA_REF := azblob://datasets/iris/iris.csv
 
-.PHONY: demo up down test vet unit bench tools build iris-data clean
+.PHONY: demo up down test vet workflowcheck bench tools build iris-data clean
 
 ## demo: start the stack, upload the iris data, start a worker, run one pipeline
 demo: tools build up
@@ -23,12 +23,17 @@ up: tools
 down:
 	@scripts/stack.sh down
 
-## test: go vet, unit tests and integration tests on their own dev server and Azurite
-test: tools vet
+## test: go vet, workflowcheck, unit tests, replay tests, and integration
+## tests on their own dev server and Azurite
+test: tools vet workflowcheck
 	$(GO) test -count=1 -timeout 15m ./...
 
 vet:
 	$(GO) vet ./...
+
+## workflowcheck: lint the workflow code for non-determinism
+workflowcheck:
+	$(GO) run go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0 ./workflows/...
 
 ## bench: benchmarks (not timed tests)
 bench:

