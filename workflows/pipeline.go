@@ -22,7 +22,7 @@ func TrainingPipeline(ctx workflow.Context, in PipelineInput) (PipelineResult, e
 	}
 	info := workflow.GetInfo(ctx)
 	ctx, p, err := runctx.StartPipeline(ctx, runctx.PipelineOptions{
-		Scope:      runctx.Scope{Experiment: in.Experiment, Outputs: in.Outputs + "/" + in.Experiment + "/" + info.WorkflowExecution.ID},
+		Scope:      runctx.Scope{Experiment: in.Experiment, Outputs: in.OutputsPrefix(info.WorkflowExecution.ID)},
 		Attributes: Attributes,
 	})
 	if err != nil {
@@ -102,6 +102,7 @@ func TrainingPipeline(ctx workflow.Context, in PipelineInput) (PipelineResult, e
 	if err := p.Apply(ctx, runctx.ParentChange{Tags: tags}); err != nil {
 		return PipelineResult{}, err
 	}
+	res.Metrics = p.Record().Metrics
 	return res, nil
 }
 

@@ -98,4 +98,13 @@ type PipelineResult struct {
 	ChampionAccuracy float64 `json:"champion_accuracy"`
 	ModelRef         string  `json:"model_ref"`
 	TrainRecord      string  `json:"train_record"`
+	// Metrics are the pipeline's own metrics (what steps logged to their
+	// parent), kept in the result so they outlive the workflow's queries.
+	Metrics map[string][]float64 `json:"metrics,omitempty"`
+}
+
+// OutputsPrefix returns the datastore prefix of a pipeline's outputs: each
+// step writes under <prefix>/<activity ID>/.
+func (in PipelineInput) OutputsPrefix(workflowID string) string {
+	return in.Outputs + "/" + in.Experiment + "/" + workflowID
 }

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+
+	"github.com/temporal-ml/runctx-pipeline/activities"
+	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/pipeline"
+	"github.com/temporal-ml/runctx-pipeline/runctx"
+	"github.com/temporal-ml/runctx-pipeline/workflows"
+)
+
+// showOutput is what `starter show --json` prints.
+type showOutput struct {
+	WorkflowID string               `json:"workflow_id"`
+	RunID      string               `json:"run_id"`
+	Status     string               `json:"status"`
+	Tags       map[string]string    `json:"tags"`
+	Properties map[string]string    `json:"properties"`
+	Metrics    map[string][]float64 `json:"metrics"`
+	Steps      []showStep           `json:"steps"`
+}
+
+type showStep struct {
+	Name              string                            `json:"name"`
+	RunID             string                            `json:"run_id"`
+	Status            string                            `json:"status"`
+	Reason            string                            `json:"reason,omitempty"`
+	Tags              map[string]string                 `json:"tags"`
+	Properties        map[string]string                 `json:"properties"`
+	Metrics           map[string][]float64              `json:"metrics"`
+	Tables            map[string]runctx.Table           `json:"tables"`
+	ConfusionMatrices map[string]runctx.ConfusionMatrix `json:"confusion_matrices"`
+	Record            string                            `json:"record,omitempty"`
+}
+
+// showCmd prints a pipeline's tags, properties and metrics and each step's
+// own: from the workflow's queries while it runs, from the memo, the result
+// and the stored step records once it has closed (no worker needed).
+func showCmd(args []string, stdout io.Writer) error {
+	fs := newFlags("show")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usagef("want 'show <workflow-id>'")
+	}
+	cfg, c, err := connect()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	store, err := cfg.OpenStorage()
+	if err != nil {
+		return err
+	}
+	out, err := loadShow(context.Background(), c, store, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(out)
+	}
+	printShow(stdout, out)
+	return nil
+}
+
+func loadShow(ctx context.Context, c client.Client, store datastore.Resolver, workflowID string) (*showOutput, error) {
+	d, err := c.DescribeWorkflowExecution(ctx, workflowID, "")
+	if err != nil {
+		return nil, fmt.Errorf("describe %s: %w", workflowID, err)
+	}
+	info := d.GetWorkflowExecutionInfo()
+	out := &showOutput{
+		WorkflowID: workflowID,
+		RunID:      info.GetExecution().GetRunId(),
+		Status:     strings.TrimPrefix(info.GetStatus().String(), "WORKFLOW_EXECUTION_STATUS_"),
+		Tags:       map[string]string{},
+		Properties: map[string]string{},
+		Metrics:    map[string][]float64{},
+	}
+	dc := converter.GetDefaultDataConverter()
+	for key, dst := range map[string]*map[string]string{"tags": &out.Tags, "properties": &out.Properties} {
+		if p, ok := info.GetMemo().GetFields()[key]; ok {
+			if err := dc.FromPayload(p, dst); err != nil {
+				return nil, fmt.Errorf("memo %s of %s: %w", key, workflowID, err)
+			}
+		}
+	}
+
+	var steps []runctx.StepInfo
+	if info.GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_RUNNING {
+		v, err := c.QueryWorkflow(ctx, workflowID, out.RunID, runctx.QueryRun)
+		if err != nil {
+			return nil, fmt.Errorf("query %s (a running pipeline needs a worker to answer): %w", workflowID, err)
+		}
+		var rec runctx.ParentRecord
+		if err := v.Get(&rec); err != nil {
+			return nil, err
+		}
+		out.Tags, out.Properties, out.Metrics, steps = rec.Tags, rec.Properties, rec.Metrics, rec.Steps
+	} else {
+		in, res, err := closedRun(ctx, c, workflowID, out.RunID)
+		if err != nil {
+			return nil, err
+		}
+		if res.Metrics != nil {
+			out.Metrics = res.Metrics
+		}
+		prefix := in.OutputsPrefix(workflowID)
+		for _, name := range []string{activities.StepTrain, activities.StepLookup, activities.StepRegister} {
+			steps = append(steps, runctx.StepInfo{Name: name, RunID: runctx.StepRunID(workflowID, name), RecordRef: prefix + "/" + name + "/record.json"})
+		}
+	}
+
+	rs := pipeline.RunStorage(store)
+	for _, s := range steps {
+		st := showStep{Name: s.Name, RunID: s.RunID, Status: s.Status, Reason: s.Reason, Tags: s.Tags, Properties: s.Properties, Metrics: map[string][]float64{}}
+		for k, v := range s.Metrics {
+			st.Metrics[k] = []float64{v}
+		}
+		if s.RecordRef != "" && s.Status != runctx.StatusRunning && s.Status != runctx.StatusSkipped {
+			rec, err := runctx.ReadRecord(ctx, rs, s.RecordRef)
+			switch {
+			case errors.Is(err, datastore.ErrNotFound):
+				if st.Status == "" {
+					st.Status = runctx.StatusSkipped // a closed pipeline that never ran the step
+				}
+			case err != nil:
+				return nil, err
+			default:
+				st.Status, st.Tags, st.Properties = rec.Status, rec.Tags, rec.Properties
+				st.Tables, st.ConfusionMatrices, st.Record = rec.Tables, rec.ConfusionMatrices, s.RecordRef
+				for name, pts := range rec.Metrics {
+					vals := make([]float64, len(pts))
+					for i, p := range pts {
+						vals[i] = p.Value
+					}
+					st.Metrics[name] = vals
+				}
+				maps.Copy(st.Metrics, rec.Lists)
+			}
+		}
+		out.Steps = append(out.Steps, st)
+	}
+	return out, nil
+}
+
+// closedRun reads a closed pipeline's input (from its first event) and result.
+func closedRun(ctx context.Context, c client.Client, workflowID, runID string) (workflows.PipelineInput, workflows.PipelineResult, error) {
+	var in workflows.PipelineInput
+	var res workflows.PipelineResult
+	it := c.GetWorkflowHistory(ctx, workflowID, runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	if !it.HasNext() {
+		return in, res, fmt.Errorf("history of %s is empty", workflowID)
+	}
+	first, err := it.Next()
+	if err != nil {
+		return in, res, fmt.Errorf("history of %s: %w", workflowID, err)
+	}
+	if err := converter.GetDefaultDataConverter().FromPayloads(first.GetWorkflowExecutionStartedEventAttributes().GetInput(), &in); err != nil {
+		return in, res, fmt.Errorf("input of %s: %w", workflowID, err)
+	}
+	in = in.WithDefaults()
+	// The result is there only when the pipeline completed.
+	_ = c.GetWorkflow(ctx, workflowID, runID).Get(ctx, &res)
+	return in, res, nil
+}
+
+func printShow(w io.Writer, out *showOutput) {
+	fmt.Fprintf(w, "pipeline %s  %s\n", out.WorkflowID, out.Status)
+	printMaps(w, "  ", out.Tags, out.Properties, out.Metrics)
+	for _, s := range out.Steps {
+		fmt.Fprintf(w, "\nstep %s (%s)  %s", s.Name, s.RunID, s.Status)
+		if s.Reason != "" {
+			fmt.Fprintf(w, ": %s", s.Reason)
+		}
+		fmt.Fprintln(w)
+		printMaps(w, "  ", s.Tags, s.Properties, s.Metrics)
+		for _, name := range slices.Sorted(maps.Keys(s.ConfusionMatrices)) {
+			fmt.Fprintf(w, "  %s\n", name)
+			printGrid(w, s.ConfusionMatrices[name])
+		}
+	}
+}
+
+func printMaps(w io.Writer, indent string, tags, props map[string]string, metrics map[string][]float64) {
+	for _, k := range slices.Sorted(maps.Keys(tags)) {
+		fmt.Fprintf(w, "%stag       %s = %s\n", indent, k, tags[k])
+	}
+	for _, k := range slices.Sorted(maps.Keys(props)) {
+		fmt.Fprintf(w, "%sproperty  %s = %s\n", indent, k, props[k])
+	}
+	for _, k := range slices.Sorted(maps.Keys(metrics)) {
+		v := metrics[k]
+		if len(v) == 1 {
+			fmt.Fprintf(w, "%smetric    %s = %.6g\n", indent, k, v[0])
+		} else {
+			fmt.Fprintf(w, "%smetric    %s = %d values, last %.6g\n", indent, k, len(v), v[len(v)-1])
+		}
+	}
+}
+
+// printGrid draws a confusion matrix: rows are true classes, columns predicted.
+func printGrid(w io.Writer, cm runctx.ConfusionMatrix) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "    true \\ predicted\t")
+	for _, l := range cm.Data.ClassLabels {
+		fmt.Fprintf(tw, "%s\t", l)
+	}
+	fmt.Fprintln(tw)
+	for i, row := range cm.Data.Matrix {
+		fmt.Fprintf(tw, "    %s\t", cm.Data.ClassLabels[i])
+		for _, v := range row {
+			fmt.Fprintf(tw, "%d\t", v)
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+}
