@@ -43,6 +43,16 @@ type listEntry struct {
 // finished may show its old status or lack its search attributes briefly.
 func listCmd(args []string, stdout io.Writer) error {
 	fs := newFlags("list")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), `usage: starter list [--experiment E] [--query Q] [--limit N] [--json]
+
+Lists TrainingPipeline runs, newest first, with their status and the search
+attributes BestModel, Accuracy, ModelRegistered and ModelVersion. --query
+is a visibility query ANDed to the rest, e.g. 'Accuracy > 0.9'. Visibility
+is eventually consistent: a pipeline that finished a second ago may still
+show as RUNNING, without its attributes.`)
+		fs.PrintDefaults()
+	}
 	experiment := fs.String("experiment", "", "only pipelines of this experiment")
 	query := fs.String("query", "", "extra visibility query, e.g. 'Accuracy > 0.9 AND ModelRegistered = true'")
 	limit := fs.Int("limit", 20, "at most this many pipelines (0: all)")

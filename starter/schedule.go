@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -30,10 +32,14 @@ type scheduleEntry struct {
 // scheduleCmd is `starter schedule create|list|delete`, the counterpart of
 // Azure ML's Pipeline.publish plus Schedule, on Temporal Schedules.
 func scheduleCmd(args []string, stdout io.Writer) error {
+	const usage = "want 'schedule create --id <id> (--cron <expr> | --every <duration>) [pipeline flags]', 'schedule list [--json]' or 'schedule delete <id>'"
 	if len(args) == 0 {
-		return usagef("want 'schedule create --id <id> (--cron <expr> | --every <duration>)', 'schedule list' or 'schedule delete <id>'")
+		return usagef(usage)
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(os.Stderr, "usage: starter schedule create --id <id> (--cron <expr> | --every <duration>) [pipeline flags] [--json]\n       starter schedule list [--json]\n       starter schedule delete <id>\nRun 'starter schedule create -h' for the pipeline flags.")
+		return flag.ErrHelp
 	case "create":
 		return scheduleCreate(args[1:], stdout)
 	case "list":

@@ -1,0 +1,146 @@
+package testsuite
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/temporal-ml/runctx-pipeline/testsuite/harness"
+	"github.com/temporal-ml/runctx-pipeline/workflows"
+)
+
+// starterBin is the starter program, built once for the tests that run it.
+var starterBin struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// starter runs the starter program against the test stack and returns its
+// stdout, stderr and exit code.
+func starter(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	starterBin.once.Do(func() {
+		root, err := harness.RepoRoot()
+		if err != nil {
+			starterBin.err = err
+			return
+		}
+		starterBin.path = filepath.Join(stack.dir, "starter")
+		cmd := exec.Command("go", "build", "-o", starterBin.path, "./starter")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			starterBin.err = errors.New("go build ./starter: " + err.Error() + "\n" + string(out))
+		}
+	})
+	require.NoError(t, starterBin.err)
+	var out, errOut bytes.Buffer
+	cmd := exec.Command(starterBin.path, args...)
+	cmd.Env = append(os.Environ(),
+		"TEMPORAL_ADDRESS="+stack.server.HostPort,
+		"TEMPORAL_NAMESPACE="+stack.server.Namespace,
+		"AZURE_STORAGE_CONNECTION_STRING="+stack.azurite.ConnectionString(),
+	)
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		require.NoError(t, err)
+	}
+	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
+}
+
+// listed is one pipeline of `starter list --json`.
+type listed struct {
+	WorkflowID   string     `json:"workflow_id"`
+	RunID        string     `json:"run_id"`
+	Status       string     `json:"status"`
+	StartTime    time.Time  `json:"start_time"`
+	CloseTime    *time.Time `json:"close_time"`
+	Experiment   string     `json:"experiment"`
+	BestModel    string     `json:"best_model"`
+	Accuracy     float64    `json:"accuracy"`
+	Registered   bool       `json:"registered"`
+	ModelVersion int        `json:"model_version"`
+}
+
+// starterList runs `starter list --json` with args and decodes its one
+// JSON value.
+func starterList(t *testing.T, args ...string) []listed {
+	t.Helper()
+	stdout, stderr, code := starter(t, append([]string{"list", "--json"}, args...)...)
+	require.Equal(t, 0, code, stderr)
+	var got []listed
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got), stdout)
+	return got
+}
+
+func find(entries []listed, workflowID string) *listed {
+	for i := range entries {
+		if entries[i].WorkflowID == workflowID {
+			return &entries[i]
+		}
+	}
+	return nil
+}
+
+func TestListFiltersByExperimentAndQuery(t *testing.T) {
+	run, res, err := runPipeline(t, workflows.TaskQueue, workflows.PipelineInput{Experiment: "itlist", ModelName: "it-list", Data: irisRef})
+	require.NoError(t, err)
+
+	// Visibility is eventually consistent: wait until the closed run and its
+	// final search attributes are indexed.
+	var got *listed
+	require.Eventually(t, func() bool {
+		got = find(starterList(t, "--experiment", "itlist", "--query", "Accuracy > 0.5"), run.GetID())
+		return got != nil && got.Status == "COMPLETED"
+	}, 10*time.Second, 250*time.Millisecond, "the pipeline shows up in starter list")
+	assert.Equal(t, run.GetRunID(), got.RunID)
+	assert.Equal(t, "itlist", got.Experiment)
+	assert.Equal(t, res.BestModel, got.BestModel)
+	assert.Equal(t, res.Accuracy, got.Accuracy)
+	assert.Equal(t, res.Registered, got.Registered)
+	assert.Equal(t, res.ModelVersion, got.ModelVersion)
+	require.NotNil(t, got.CloseTime)
+	assert.False(t, got.CloseTime.Before(got.StartTime))
+
+	assert.Nil(t, find(starterList(t, "--experiment", "itlist", "--query", "Accuracy > 1.5"), run.GetID()))
+	assert.Nil(t, find(starterList(t, "--experiment", "other"), run.GetID()))
+
+	// Newest first.
+	run2, _, err := runPipeline(t, workflows.TaskQueue, workflows.PipelineInput{Experiment: "itlist", ModelName: "it-list", Data: irisRef})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		all := starterList(t, "--experiment", "itlist", "--limit", "1")
+		return len(all) == 1 && all[0].WorkflowID == run2.GetID()
+	}, 10*time.Second, 250*time.Millisecond, "the newer pipeline comes first")
+
+	stdout, stderr, code := starter(t, "list", "--experiment", "itlist")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "WORKFLOW ID")
+	assert.Contains(t, stdout, run.GetID())
+}
+
+func TestListUsageErrorsExitTwo(t *testing.T) {
+	for _, args := range [][]string{
+		{"schedule", "create", "--id", "x", "--cron", "@daily", "--every", "1h"},
+		{"schedule", "create", "--id", "x"},
+		{"schedule", "create", "--every", "1h"},
+		{"list", "--experiment", "bad name"},
+		{"list", "--no-such-flag"},
+		{"history", "export", "only-an-id"},
+	} {
+		stdout, stderr, code := starter(t, args...)
+		assert.Equal(t, 2, code, "%v: %s", args, stderr)
+		assert.Empty(t, stdout, "%v", args)
+	}
+}
