@@ -47,6 +47,7 @@ type command struct {
 var commands = []command{
 	{"run", "start a pipeline and follow it to the end", runCmd},
 	{"show", "<workflow-id>: a pipeline's tags, properties, metrics and steps", showCmd},
+	{"models", "[NAME]: registered model versions and the runs that made them", modelsCmd},
 	{"data", "upload <file> <ref> | ls <ref>: files in the datastore", dataCmd},
 	{"list", "pipelines, newest first: [--experiment E] [--query Q] [--limit N] [--json]", listCmd},
 	{"schedule", "create|list|delete: Temporal Schedules of pipelines", scheduleCmd},
