@@ -13,6 +13,9 @@ import (
 var azurite *harness.Azurite
 
 func TestMain(m *testing.M) {
+	if os.Getenv("DATASTORE_LOCAL_HELPER") != "" {
+		os.Exit(m.Run()) // a child of TestLocalCreateOnlyAcrossProcesses: no Azurite
+	}
 	dir, err := os.MkdirTemp("", "datastore-azurite-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
