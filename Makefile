@@ -35,9 +35,11 @@ vet:
 workflowcheck:
 	$(GO) run go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0 ./workflows/...
 
-## bench: benchmarks (not timed tests)
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./ml/ ./runctx/
+## bench: the pipeline against Temporal's floor, runctx and training, in one
+## run on its own dev server and Azurite; writes bench/results.md
+bench: tools
+	$(GO) test -run '^$$' -bench . -benchmem ./runctx/ ./ml/
+	$(GO) run ./bench
 
 tools:
 	@scripts/tools.sh

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/ml"
@@ -28,24 +31,20 @@ func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, err
 	if err != nil {
 		return TrainResult{}, err
 	}
+	start := time.Now()
 	report, err := ml.TrainAll(ds, ml.Options{Folds: in.Folds, Seed: in.Seed, ValidationSize: in.ValidationSize})
 	if err != nil {
 		return TrainResult{}, badData(err)
 	}
-	if err := logReport(ctx, run, ds, report); err != nil {
+	run.Log("train_seconds", time.Since(start).Seconds())
+	if err := logReport(run, ds, report); err != nil {
 		return TrainResult{}, err
 	}
-
 	best := report.BestResult()
 	var model bytes.Buffer
 	if err := ml.Save(&model, best.Name, best.Model, ds); err != nil {
 		return TrainResult{}, fmt.Errorf("save model %s: %w", best.Name, err)
 	}
-	modelRef, err := run.Upload(ctx, "model.json", "application/json", &model)
-	if err != nil {
-		return TrainResult{}, err
-	}
-
 	acc := strconv.FormatFloat(best.ValidationAccuracy, 'f', -1, 64)
 	tags := map[string]string{"best_model": best.Name, "accuracy": acc}
 	if err := run.SetTags(tags); err != nil {
@@ -54,8 +53,23 @@ func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, err
 	if err := run.AddProperties(tags); err != nil {
 		return TrainResult{}, err
 	}
-	change := runctx.ParentChange{Tags: tags, Properties: tags, Metrics: map[string]float64{"accuracy": best.ValidationAccuracy}}
-	if err := run.Parent().Apply(change); err != nil {
+
+	// Tell the pipeline while the files upload: the update's round trip
+	// overlaps the uploads instead of adding to them.
+	var modelRef string
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		return run.Parent().Apply(runctx.ParentChange{Tags: tags, Properties: tags, Metrics: map[string]float64{"accuracy": best.ValidationAccuracy}})
+	})
+	g.Go(func() error {
+		_, err := run.Upload(gctx, "outputs/output.txt", "text/plain", strings.NewReader(report.Summary()))
+		return err
+	})
+	g.Go(func() (err error) {
+		modelRef, err = run.Upload(gctx, "model.json", "application/json", &model)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return TrainResult{}, err
 	}
 	summary, err := run.Complete(ctx, nil)
@@ -66,9 +80,8 @@ func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, err
 }
 
 // logReport records what the reference script logs: each model's accuracy
-// and confusion matrix, the cross-validation table, output.txt, and the
-// best accuracy.
-func logReport(ctx context.Context, run *runctx.Run, ds *ml.Dataset, r *ml.Report) error {
+// and confusion matrix, the cross-validation table, and the best accuracy.
+func logReport(run *runctx.Run, ds *ml.Dataset, r *ml.Report) error {
 	for _, m := range r.Results {
 		run.Log(m.Name+"_accuracy", m.ValidationAccuracy)
 		if err := run.LogConfusionMatrix("Confusion matrix "+m.Name, ds.Classes, m.Confusion); err != nil {
@@ -79,8 +92,7 @@ func logReport(ctx context.Context, run *runctx.Run, ds *ml.Dataset, r *ml.Repor
 		}
 	}
 	run.Log("accuracy", r.BestResult().ValidationAccuracy)
-	_, err := run.Upload(ctx, "outputs/output.txt", "text/plain", bytes.NewBufferString(r.Summary()))
-	return err
+	return nil
 }
 
 // load reads and parses the CSV behind a data reference. Bad references and

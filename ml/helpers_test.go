@@ -2,7 +2,6 @@ package ml
 
 import (
 	"math"
-	"math/rand/v2"
 	"strings"
 )
 
@@ -41,40 +40,6 @@ var irisFixture = strings.Join([]string{
 	"7.2,3.6,6.1,2.5,Iris-virginica",
 }, "\n")
 
-// Published per-class means and standard deviations of Fisher's iris data
-// (setosa, versicolor, virginica; sepal length, sepal width, petal length,
-// petal width).
-var (
-	irisMeans = [3][4]float64{
-		{5.006, 3.428, 1.462, 0.246},
-		{5.936, 2.770, 4.260, 1.326},
-		{6.588, 2.974, 5.552, 2.026},
-	}
-	irisStds = [3][4]float64{
-		{0.352, 0.379, 0.174, 0.105},
-		{0.516, 0.314, 0.470, 0.198},
-		{0.636, 0.322, 0.552, 0.275},
-	}
-)
-
-// synthIris returns n rows of iris-shaped data: three Gaussian classes in
-// 4D with iris's per-class means and standard deviations, rows cycling
-// through the classes, from a fixed seed.
-func synthIris(n int, seed uint64) *Dataset {
-	r := rand.New(rand.NewPCG(seed, 42))
-	d := &Dataset{Classes: []string{"setosa", "versicolor", "virginica"},
-		Features: DefaultFeatures, Source: "synthetic"}
-	for i := range n {
-		c := r.IntN(3)
-		row := make([]float64, 4)
-		for j := range row {
-			row[j] = irisMeans[c][j] + irisStds[c][j]*r.NormFloat64()
-		}
-		d.X = append(d.X, row)
-		d.Y = append(d.Y, c)
-		_ = i
-	}
-	return d
-}
+func synthIris(n int, seed uint64) *Dataset { return SyntheticIris(n, seed) }
 
 func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }

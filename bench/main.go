@@ -1,0 +1,225 @@
+// Command bench measures the pipeline against Temporal's floor, in one run
+// on one dev server and Azurite it starts itself, and prints a table of
+// figures that it also writes to bench/results.md:
+//
+//  1. the floor: a workflow of the pipeline's shape whose steps do nothing;
+//  2. the real pipeline on iris, and each figure as a ratio to the floor;
+//  3. runctx: Log's cost, and history size against values logged;
+//  4. training the six models on iris and on synthetic data.
+//
+// Run it with `make bench`.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/temporal-ml/runctx-pipeline/ml"
+	"github.com/temporal-ml/runctx-pipeline/runctx"
+	"github.com/temporal-ml/runctx-pipeline/testsuite/harness"
+	"github.com/temporal-ml/runctx-pipeline/workflows"
+)
+
+func main() {
+	testing.Init()
+	n := flag.Int("n", 30, "pipelines per latency measurement")
+	inflight := flag.Int("inflight", 100, "pipelines in flight for throughput")
+	out := flag.String("out", "bench/results.md", "where to write the table")
+	rows := flag.String("rows", "10000,100000", "synthetic training sizes")
+	flag.Parse()
+	if err := run(*n, *inflight, *out, *rows); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(n, inflight int, out, rows string) error {
+	s, err := startStack()
+	defer s.stop()
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	var r strings.Builder
+	fmt.Fprintf(&r, "# Benchmarks\n\nMeasured %s on %d CPUs (%s), one run, one dev server (Temporal CLI v1.5.1, SQLite, eager activities on) and Azurite.\n\n",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), runtime.GOARCH)
+
+	// 1 and 2: the floor and the pipeline.
+	floor := func(ctx context.Context, i int) (client.WorkflowRun, error) {
+		return s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: workflows.TaskQueue}, FloorPipeline)
+	}
+	pipe := func(ctx context.Context, i int) (client.WorkflowRun, error) {
+		in := workflows.PipelineInput{Experiment: "bench", ModelName: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i)}
+		return s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: workflows.TaskQueue}, workflows.TrainingPipeline, in)
+	}
+	progress("warming up")
+	if _, err := sequential(ctx, s.client, floor, 5); err != nil {
+		return err
+	}
+	if _, err := sequential(ctx, s.client, pipe, 5); err != nil {
+		return err
+	}
+	progress("floor latency (%d runs)", n)
+	fl, err := sequential(ctx, s.client, floor, n)
+	if err != nil {
+		return err
+	}
+	progress("pipeline latency (%d runs)", n)
+	pl, err := sequential(ctx, s.client, pipe, n)
+	if err != nil {
+		return err
+	}
+	progress("floor throughput (%d in flight)", inflight)
+	ft, err := throughput(ctx, s.client, floor, inflight)
+	if err != nil {
+		return err
+	}
+	progress("pipeline throughput (%d in flight)", inflight)
+	pt, err := throughput(ctx, s.client, pipe, inflight)
+	if err != nil {
+		return err
+	}
+	compute, err := trainCompute(ctx, s.client, pl)
+	if err != nil {
+		return err
+	}
+	writeLatency(&r, fl, pl, compute, ft, pt, inflight)
+
+	// 3: runctx.
+	progress("runctx")
+	lb := testing.Benchmark(benchLog)
+	fmt.Fprintf(&r, "\n## runctx\n\n| measure | value | goal |\n|---|---|---|\n")
+	fmt.Fprintf(&r, "| `Log` | %.1f ns/op, %d allocs/op, %d B/op | < 100 ns/op, 0 allocs/op |\n", float64(lb.NsPerOp()), lb.AllocsPerOp(), lb.AllocedBytesPerOp())
+	fmt.Fprintf(&r, "\n| values logged by the step | history bytes | history events |\n|---|---|---|\n")
+	for i, values := range []int{10, 10_000, 1_000_000} {
+		tq := fmt.Sprintf("bench-log-%d", i)
+		if err := s.workerLogging(tq, values); err != nil {
+			return err
+		}
+		l, err := runOnce(ctx, s.client, func(ctx context.Context, _ int) (client.WorkflowRun, error) {
+			return s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: tq}, workflows.TrainingPipeline,
+				workflows.PipelineInput{Experiment: "bench", ModelName: "bench-log", Threshold: 1.01})
+		}, 0)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&r, "| %d | %d | %d |\n", values, l.bytes, l.events)
+	}
+
+	// 4: training.
+	progress("training")
+	fmt.Fprintf(&r, "\n## Training all six models, 3-fold cross-validation\n\n| data | rows | time per TrainAll |\n|---|---|---|\n")
+	iris, err := loadIris()
+	if err != nil {
+		return err
+	}
+	sets := []*ml.Dataset{iris}
+	for _, f := range strings.Split(rows, ",") {
+		var k int
+		if _, err := fmt.Sscan(f, &k); err == nil && k > 0 {
+			sets = append(sets, ml.SyntheticIris(k, 1))
+		}
+	}
+	for _, d := range sets {
+		progress("training on %d rows", len(d.X))
+		b := testing.Benchmark(func(b *testing.B) {
+			for b.Loop() {
+				if _, err := ml.TrainAll(d, ml.DefaultOptions()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		fmt.Fprintf(&r, "| %s | %d | %s |\n", d.Source, len(d.X), time.Duration(b.NsPerOp()).Round(time.Microsecond))
+	}
+
+	fmt.Print(r.String())
+	return os.WriteFile(out, []byte(r.String()), 0o644)
+}
+
+func progress(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "==> "+format+"\n", args...)
+}
+
+// trainCompute returns each pipeline's training compute, from the
+// train_seconds metric its training step logged.
+func trainCompute(ctx context.Context, c client.Client, runs []latency) ([]time.Duration, error) {
+	out := make([]time.Duration, len(runs))
+	for i, l := range runs {
+		v, err := c.QueryWorkflow(ctx, l.run.GetID(), l.run.GetRunID(), runctx.QuerySteps)
+		if err != nil {
+			return nil, err
+		}
+		var steps []runctx.StepInfo
+		if err := v.Get(&steps); err != nil {
+			return nil, err
+		}
+		for _, st := range steps {
+			if sec, ok := st.Metrics["train_seconds"]; ok {
+				out[i] = time.Duration(sec * float64(time.Second))
+			}
+		}
+	}
+	return out, nil
+}
+
+func writeLatency(r *strings.Builder, fl, pl []latency, compute []time.Duration, ft, pt float64, inflight int) {
+	pick := func(ls []latency, f func(latency) time.Duration) []time.Duration {
+		out := make([]time.Duration, len(ls))
+		for i, l := range ls {
+			out[i] = f(l)
+		}
+		return out
+	}
+	overhead := make([]time.Duration, len(pl))
+	for i, l := range pl {
+		overhead[i] = l.server - compute[i]
+	}
+	fc, fs := pick(fl, func(l latency) time.Duration { return l.client }), pick(fl, func(l latency) time.Duration { return l.server })
+	pc, ps := pick(pl, func(l latency) time.Duration { return l.client }), pick(pl, func(l latency) time.Duration { return l.server })
+	ratio := func(a, b time.Duration) string { return fmt.Sprintf("%.2f×", float64(a)/float64(b)) }
+	fmt.Fprintf(r, "## Pipeline against the floor\n\n| measure | floor | pipeline | ratio |\n|---|---|---|---|\n")
+	for _, p := range []float64{50, 90} {
+		fmt.Fprintf(r, "| client latency p%.0f | %s | %s | %s |\n", p, ms(percentile(fc, p)), ms(percentile(pc, p)), ratio(percentile(pc, p), percentile(fc, p)))
+		fmt.Fprintf(r, "| server duration p%.0f | %s | %s | %s |\n", p, ms(percentile(fs, p)), ms(percentile(ps, p)), ratio(percentile(ps, p), percentile(fs, p)))
+		fmt.Fprintf(r, "| overhead p%.0f (server duration less training compute; goal ≤ 1.2×) | %s | %s | %s |\n", p, ms(percentile(fs, p)), ms(percentile(overhead, p)), ratio(percentile(overhead, p), percentile(fs, p)))
+	}
+	fmt.Fprintf(r, "| training compute p50 | – | %s | |\n", ms(percentile(compute, 50)))
+	fmt.Fprintf(r, "| history events | %d | %d | |\n", fl[0].events, pl[0].events)
+	fmt.Fprintf(r, "| history bytes | %d | %d | |\n", fl[0].bytes, pl[0].bytes)
+	fmt.Fprintf(r, "| throughput, %d in flight, one worker (goal ≥ 0.8×) | %.1f /s | %.1f /s | %.2f× |\n", inflight, ft, pt, pt/ft)
+}
+
+func benchLog(b *testing.B) {
+	r := runctx.NewOffline(b.TempDir())
+	names := []string{"loss", "accuracy", "lr", "epoch"}
+	for _, n := range names {
+		r.Log(n, 0)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		r.Log(names[i&3], float64(i))
+	}
+}
+
+func loadIris() (*ml.Dataset, error) {
+	root, err := harness.RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(filepath.Join(root, "data", "iris.csv"))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ml.LoadCSV(f, "data/iris.csv")
+}

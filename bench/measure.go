@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+)
+
+// starter starts one workflow and returns its handle.
+type starter func(ctx context.Context, i int) (client.WorkflowRun, error)
+
+// latency holds one workflow's durations: as the waiting client saw it,
+// and on the server from the first to the last history event.
+type latency struct {
+	client, server time.Duration
+	events         int
+	bytes          int64
+	run            client.WorkflowRun
+}
+
+// runOnce starts a workflow, waits for it, and reads its history.
+func runOnce(ctx context.Context, c client.Client, start starter, i int) (latency, error) {
+	t0 := time.Now()
+	run, err := start(ctx, i)
+	if err != nil {
+		return latency{}, err
+	}
+	if err := run.Get(ctx, nil); err != nil {
+		return latency{}, fmt.Errorf("%s: %w", run.GetID(), err)
+	}
+	l := latency{client: time.Since(t0), run: run}
+	it := c.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	var first, last time.Time
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			return latency{}, err
+		}
+		if first.IsZero() {
+			first = e.GetEventTime().AsTime()
+		}
+		last = e.GetEventTime().AsTime()
+		l.events++
+	}
+	l.server = last.Sub(first)
+	d, err := c.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
+	if err != nil {
+		return latency{}, err
+	}
+	l.bytes = d.GetWorkflowExecutionInfo().GetHistorySizeBytes()
+	return l, nil
+}
+
+// sequential runs n workflows one after another.
+func sequential(ctx context.Context, c client.Client, start starter, n int) ([]latency, error) {
+	out := make([]latency, 0, n)
+	for i := range n {
+		l, err := runOnce(ctx, c, start, i)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// throughput starts n workflows at once and returns completions per second.
+func throughput(ctx context.Context, c client.Client, start starter, n int) (float64, error) {
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	t0 := time.Now()
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run, err := start(ctx, i)
+			if err == nil {
+				err = run.Get(ctx, nil)
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(t0)
+	for _, err := range errs {
+		if err != nil {
+			return 0, err
+		}
+	}
+	return float64(n) / elapsed.Seconds(), nil
+}
+
+// percentile returns the p-th percentile (0–100) of ds, nearest rank.
+func percentile(ds []time.Duration, p float64) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := int(float64(len(s))*p/100+0.5) - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }

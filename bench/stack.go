@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/temporal-ml/runctx-pipeline/activities"
+	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/pipeline"
+	"github.com/temporal-ml/runctx-pipeline/runctx"
+	"github.com/temporal-ml/runctx-pipeline/testsuite/harness"
+	"github.com/temporal-ml/runctx-pipeline/workflows"
+)
+
+// stack is the dev server, Azurite and worker every figure is measured on.
+type stack struct {
+	client client.Client
+	store  datastore.Resolver
+	stops  []func()
+}
+
+func startStack() (*stack, error) {
+	s := &stack{}
+	dir, err := os.MkdirTemp("", "pipeline-bench-")
+	if err != nil {
+		return nil, err
+	}
+	s.stops = append(s.stops, func() { os.RemoveAll(dir) })
+	az, err := harness.StartAzurite(filepath.Join(dir, "azurite"))
+	if err != nil {
+		return s, err
+	}
+	s.stops = append(s.stops, az.Stop)
+	srv, err := harness.StartDevServer(dir, harness.DevServerOptions{})
+	if err != nil {
+		return s, err
+	}
+	s.stops = append(s.stops, srv.Stop)
+	if s.client, err = srv.Client(); err != nil {
+		return s, err
+	}
+	s.stops = append(s.stops, s.client.Close)
+	if err := pipeline.EnsureSearchAttributes(context.Background(), s.client, srv.Namespace); err != nil {
+		return s, err
+	}
+	blob, err := datastore.NewAzureBlob(datastore.AzureOptions{ConnectionString: az.ConnectionString()})
+	if err != nil {
+		return s, err
+	}
+	s.store = datastore.Resolver{Blob: blob, Local: datastore.NewLocal("/")}
+
+	w := pipeline.NewWorker(s.client, workflows.TaskQueue, s.store, worker.Options{})
+	w.RegisterWorkflow(FloorPipeline)
+	w.RegisterActivity(FloorStep)
+	if err := w.Start(); err != nil {
+		return s, err
+	}
+	s.stops = append(s.stops, w.Stop)
+	return s, s.uploadIris()
+}
+
+func (s *stack) uploadIris() error {
+	root, err := harness.RepoRoot()
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(filepath.Join(root, "data", "iris.csv"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	ref, _ := datastore.ParseRef(workflows.DefaultData)
+	_, err = s.store.Write(context.Background(), ref, f, datastore.WriteOptions{ContentType: "text/csv"})
+	return err
+}
+
+// workerLogging starts a worker on its own task queue whose training step
+// first logs n values to its run.
+func (s *stack) workerLogging(taskQueue string, n int) error {
+	w := worker.New(s.client, taskQueue, worker.Options{
+		Interceptors: []interceptor.WorkerInterceptor{pipeline.Interceptor(s.client, s.store)},
+	})
+	acts := pipeline.Activities(s.store)
+	w.RegisterWorkflow(workflows.TrainingPipeline)
+	w.RegisterActivityWithOptions(func(ctx context.Context, in activities.TrainInput) (activities.TrainResult, error) {
+		run := runctx.FromContext(ctx)
+		for i := range n {
+			run.Log("loss", float64(i))
+		}
+		return acts.Train(ctx, in)
+	}, activity.RegisterOptions{Name: "Train"})
+	w.RegisterActivityWithOptions(acts.LookupChampion, activity.RegisterOptions{Name: "LookupChampion"})
+	w.RegisterActivityWithOptions(acts.RegisterModel, activity.RegisterOptions{Name: "RegisterModel"})
+	if err := w.Start(); err != nil {
+		return err
+	}
+	s.stops = append(s.stops, w.Stop)
+	return nil
+}
+
+func (s *stack) stop() {
+	for i := len(s.stops) - 1; i >= 0; i-- {
+		s.stops[i]()
+	}
+}
+
+
