@@ -57,6 +57,9 @@ func run(n, inflight int, out, rows string) error {
 	floor := func(ctx context.Context, i int) (client.WorkflowRun, error) {
 		return s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: workflows.TaskQueue}, FloorPipeline)
 	}
+	floorEager := func(ctx context.Context, i int) (client.WorkflowRun, error) {
+		return s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: workflows.TaskQueue, EnableEagerStart: true}, FloorPipeline)
+	}
 	pipe := func(ctx context.Context, i int) (client.WorkflowRun, error) {
 		in := workflows.PipelineInput{Experiment: "bench", ModelName: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i)}
 		return s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: workflows.TaskQueue}, workflows.TrainingPipeline, in)
@@ -70,6 +73,11 @@ func run(n, inflight int, out, rows string) error {
 	}
 	progress("floor latency (%d runs)", n)
 	fl, err := sequential(ctx, s.client, floor, n)
+	if err != nil {
+		return err
+	}
+	progress("floor latency with eager workflow start (%d runs)", n)
+	fe, err := sequential(ctx, s.client, floorEager, n)
 	if err != nil {
 		return err
 	}
@@ -93,6 +101,8 @@ func run(n, inflight int, out, rows string) error {
 		return err
 	}
 	writeLatency(&r, fl, pl, compute, ft, pt, inflight)
+	fmt.Fprintf(&r, "| floor with eager workflow start (client in the worker's process), client p50 / server p50 | %s / %s | | |\n",
+		ms(percentile(durations(fe, clientSide), 50)), ms(percentile(durations(fe, serverSide), 50)))
 
 	// 3: runctx.
 	progress("runctx")
@@ -172,19 +182,12 @@ func trainCompute(ctx context.Context, c client.Client, runs []latency) ([]time.
 }
 
 func writeLatency(r *strings.Builder, fl, pl []latency, compute []time.Duration, ft, pt float64, inflight int) {
-	pick := func(ls []latency, f func(latency) time.Duration) []time.Duration {
-		out := make([]time.Duration, len(ls))
-		for i, l := range ls {
-			out[i] = f(l)
-		}
-		return out
-	}
 	overhead := make([]time.Duration, len(pl))
 	for i, l := range pl {
 		overhead[i] = l.server - compute[i]
 	}
-	fc, fs := pick(fl, func(l latency) time.Duration { return l.client }), pick(fl, func(l latency) time.Duration { return l.server })
-	pc, ps := pick(pl, func(l latency) time.Duration { return l.client }), pick(pl, func(l latency) time.Duration { return l.server })
+	fc, fs := durations(fl, clientSide), durations(fl, serverSide)
+	pc, ps := durations(pl, clientSide), durations(pl, serverSide)
 	ratio := func(a, b time.Duration) string { return fmt.Sprintf("%.2f×", float64(a)/float64(b)) }
 	fmt.Fprintf(r, "## Pipeline against the floor\n\n| measure | floor | pipeline | ratio |\n|---|---|---|---|\n")
 	for _, p := range []float64{50, 90} {

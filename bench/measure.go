@@ -104,3 +104,15 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+func clientSide(l latency) time.Duration { return l.client }
+func serverSide(l latency) time.Duration { return l.server }
+
+// durations picks one duration of each latency.
+func durations(ls []latency, f func(latency) time.Duration) []time.Duration {
+	out := make([]time.Duration, len(ls))
+	for i, l := range ls {
+		out[i] = f(l)
+	}
+	return out
+}

@@ -62,7 +62,7 @@ func (r *Registry) Register(ctx context.Context, req RegisterRequest) (Result, e
 		if err := ctx.Err(); err != nil {
 			return Result{}, err
 		}
-		ch, _, exists, err := r.readChampion(ctx, req.Name)
+		ch, etag, exists, err := r.readChampion(ctx, req.Name)
 		if err != nil {
 			return Result{}, err
 		}
@@ -92,10 +92,11 @@ func (r *Registry) Register(ctx context.Context, req RegisterRequest) (Result, e
 		} else if err != nil {
 			return Result{}, err
 		}
-		if err := r.complete(ctx, v); err != nil {
+		if err := r.completeOwn(ctx, v, req.Model, etag, exists); err != nil {
 			return Result{}, err
 		}
-		return r.finish(ctx, req, n)
+		_ = r.store.Delete(ctx, Container, stagingPath(req.Name, req.Run.RunID))
+		return Result{Registered: true, Version: n, Champion: v, Reason: fmt.Sprintf("registered as v%d", n)}, nil
 	}
 	return Result{}, fmt.Errorf("registry: register %s for run %s: gave up after %d attempts", req.Name, req.Run.RunID, maxAttempts)
 }

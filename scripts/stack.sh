@@ -57,7 +57,8 @@ up)
 	done
 	start temporal 7233 "$TOOLS/bin/temporal" server start-dev --ip 127.0.0.1 --port 7233 --ui-port 8233 \
 		--db-filename "$TOOLS/temporal.db" --log-level warn "${sa[@]}" \
-		--dynamic-config-value system.enableActivityEagerExecution=true
+		--dynamic-config-value system.enableActivityEagerExecution=true \
+		--dynamic-config-value system.enableEagerWorkflowStart=true
 	start azurite 10000 "$TOOLS/azurite/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort 10000 \
 		--location "$TOOLS/azurite-data" --silent --skipApiVersionCheck --loose
 	echo "    Web UI: http://localhost:8233"

@@ -56,6 +56,7 @@ func StartDevServer(dir string, opt DevServerOptions) (*DevServer, error) {
 		"--db-filename", filepath.Join(dir, "temporal.db"),
 		"--log-level", "error",
 		"--dynamic-config-value", "system.enableActivityEagerExecution=true",
+		"--dynamic-config-value", "system.enableEagerWorkflowStart=true",
 		"--dynamic-config-value", "frontend.enableUpdateWorkflowExecution=true",
 		"--dynamic-config-value", "frontend.workerVersioningWorkflowAPIs=true",
 	}
