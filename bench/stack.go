@@ -109,5 +109,3 @@ func (s *stack) stop() {
 		s.stops[i]()
 	}
 }
-
-
