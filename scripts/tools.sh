@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # tools.sh installs the pinned tools under .tools/ when they are missing:
-# the Temporal CLI (dev server) and Azurite. Safe to run again.
+# the Temporal CLI (dev server) and Azurite; and, system-wide, Debian's
+# chromium package for the browser test (testsuite/browser_test.go).
+# Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOOLS="$PWD/.tools"
@@ -22,4 +24,30 @@ if [ "$("$TOOLS/azurite/node_modules/.bin/azurite-blob" --version 2>/dev/null)" 
 	mkdir -p "$TOOLS/azurite"
 	npm install --prefix "$TOOLS/azurite" --no-audit --no-fund --loglevel=error "azurite@$AZURITE_VERSION"
 	echo "    azurite-blob $("$TOOLS/azurite/node_modules/.bin/azurite-blob" --version)"
+fi
+
+# The browser test drives headless Chromium; Debian's package puts it at
+# /usr/bin/chromium. apt-get needs root: sudo when we are not root.
+if [ ! -x /usr/bin/chromium ]; then
+	echo "==> installing chromium (Debian package) for the browser test"
+	SUDO=()
+	if [ "$(id -u)" -ne 0 ]; then
+		if command -v sudo >/dev/null 2>&1; then
+			SUDO=(sudo)
+		else
+			echo "tools.sh: /usr/bin/chromium is missing and installing it needs root (no sudo here): run 'apt-get install chromium' as root" >&2
+			exit 1
+		fi
+	fi
+	apt_install() { "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium; }
+	# Refresh the package lists only when they do not know chromium, or when
+	# installing from them fails (stale lists point at removed files).
+	if ! apt-cache policy chromium 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+		"${SUDO[@]}" apt-get update -q
+	fi
+	if ! apt_install; then
+		"${SUDO[@]}" apt-get update -q
+		apt_install
+	fi
+	echo "    $(/usr/bin/chromium --version 2>/dev/null || echo 'chromium installed')"
 fi
