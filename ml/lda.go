@@ -169,39 +169,10 @@ func (m *LDA) Fit(X [][]float64, y []int) error {
 
 // DecisionFunction returns Coef[k]·x + Intercept[k] for each row and class.
 func (m *LDA) DecisionFunction(X [][]float64) ([][]float64, error) {
-	K := len(m.Classes)
-	if K == 0 || len(m.Coef) != K || len(m.Intercept) != K {
-		return nil, ErrNotFitted
-	}
-	d := len(m.Coef[0])
-	for _, c := range m.Coef {
-		if len(c) != d {
-			return nil, badInput("LDA: ragged coefficients")
-		}
-	}
-	if err := checkRows(X, d); err != nil {
-		return nil, err
-	}
-	out := make([][]float64, len(X))
-	for i, x := range X {
-		s := make([]float64, K)
-		for k := range K {
-			s[k] = dot(m.Coef[k], x) + m.Intercept[k]
-		}
-		out[i] = s
-	}
-	return out, nil
+	return linearScores("LDA", m.Classes, m.Coef, m.Intercept, X)
 }
 
 // Predict returns the class with the largest decision value (first on ties).
 func (m *LDA) Predict(X [][]float64) ([]int, error) {
-	scores, err := m.DecisionFunction(X)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]int, len(X))
-	for i, s := range scores {
-		out[i] = m.Classes[argmax(s)]
-	}
-	return out, nil
+	return linearPredict("LDA", m.Classes, m.Coef, m.Intercept, X)
 }

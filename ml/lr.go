@@ -162,38 +162,10 @@ func lrObjective(w, grad []float64, X [][]float64, y []int, K, d int, C float64,
 
 // DecisionFunction returns the scores W x + b for each row (one per class).
 func (m *LogisticRegression) DecisionFunction(X [][]float64) ([][]float64, error) {
-	if len(m.Classes) == 0 || len(m.Coef) != len(m.Classes) || len(m.Intercept) != len(m.Classes) {
-		return nil, ErrNotFitted
-	}
-	d := len(m.Coef[0])
-	for _, c := range m.Coef {
-		if len(c) != d {
-			return nil, badInput("LR: ragged coefficients")
-		}
-	}
-	if err := checkRows(X, d); err != nil {
-		return nil, err
-	}
-	out := make([][]float64, len(X))
-	for i, x := range X {
-		s := make([]float64, len(m.Classes))
-		for k := range s {
-			s[k] = m.Intercept[k] + dot(m.Coef[k], x)
-		}
-		out[i] = s
-	}
-	return out, nil
+	return linearScores("LR", m.Classes, m.Coef, m.Intercept, X)
 }
 
 // Predict returns the class with the highest score (first on ties).
 func (m *LogisticRegression) Predict(X [][]float64) ([]int, error) {
-	scores, err := m.DecisionFunction(X)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]int, len(X))
-	for i, s := range scores {
-		out[i] = m.Classes[argmax(s)]
-	}
-	return out, nil
+	return linearPredict("LR", m.Classes, m.Coef, m.Intercept, X)
 }
