@@ -14,7 +14,7 @@ mkdir -p "$TOOLS/bin"
 if [ ! -x "$TOOLS/bin/temporal" ] || [ "$(cat "$TOOLS/bin/temporal.version" 2>/dev/null)" != "$TEMPORAL_VERSION" ]; then
 	echo "==> installing Temporal CLI $TEMPORAL_VERSION into .tools/bin (go install; the first build takes about 4 minutes on 2 cores)"
 	GOBIN="$TOOLS/bin" go install -v "github.com/temporalio/cli/cmd/temporal@$TEMPORAL_VERSION" 2>&1 |
-		awk '{ n++; if (n % 25 == 0) { printf "    ... %d packages built (%s)\n", n, $0; fflush() } } END { printf "    %d packages built\n", n }'
+		awk '{ n++; if (n % 25 == 0) { printf "    ... %d packages built (%s)\n", n, $0; fflush() } } END { if (n > 0) printf "    %d packages built\n", n }'
 	echo "$TEMPORAL_VERSION" >"$TOOLS/bin/temporal.version"
 	"$TOOLS/bin/temporal" --version
 fi
