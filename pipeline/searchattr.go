@@ -49,24 +49,3 @@ func EnsureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 	}
 	return nil
 }
-
-// SearchAttributeFlags returns the attributes in the dev server's
-// --search-attribute NAME=TYPE form.
-func SearchAttributeFlags() []string {
-	var out []string
-	for _, name := range slices.Sorted(maps.Keys(SearchAttributes)) {
-		t := SearchAttributes[name].String()
-		out = append(out, name+"="+t[:1]+lower(t[1:]))
-	}
-	return out
-}
-
-func lower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}

@@ -9,16 +9,6 @@ import (
 	"go.temporal.io/sdk/client"
 )
 
-// SearchAttributes are the custom search attributes the product uses, in the
-// dev server's NAME=TYPE flag form.
-var SearchAttributes = []string{
-	"Experiment=Keyword",
-	"BestModel=Keyword",
-	"Accuracy=Double",
-	"ModelRegistered=Bool",
-	"ModelVersion=Int",
-}
-
 // DevServer is a running Temporal dev server (SQLite, optional Web UI).
 type DevServer struct {
 	HostPort  string
@@ -31,8 +21,6 @@ type DevServer struct {
 type DevServerOptions struct {
 	// UI starts the Web UI on a free port; tests that do not look at it leave it off.
 	UI bool
-	// SearchAttributes pre-registers the product's search attributes.
-	SearchAttributes bool
 }
 
 // StartDevServer starts `temporal server start-dev` on free ports with its
@@ -64,11 +52,6 @@ func StartDevServer(dir string, opt DevServerOptions) (*DevServer, error) {
 		args = append(args, "--ui-port", fmt.Sprint(ports[3]))
 	} else {
 		args = append(args, "--headless")
-	}
-	if opt.SearchAttributes {
-		for _, sa := range SearchAttributes {
-			args = append(args, "--search-attribute", sa)
-		}
 	}
 	p, err := startProcess("temporal dev server", bin, args...)
 	if err != nil {

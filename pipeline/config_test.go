@@ -1,0 +1,33 @@
+package pipeline
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestLoadConfigFromEnvironment(t *testing.T) {
+	tests := []struct {
+		name                  string
+		env                   map[string]string
+		wantHost, wantNS, url string
+	}{
+		{"defaults", nil, "", "default", "http://localhost:8233/namespaces/default/workflows/wf/run/history"},
+		{"from the environment",
+			map[string]string{"TEMPORAL_ADDRESS": "temporal.internal:7233", "TEMPORAL_NAMESPACE": "ml", EnvUIURL: "https://ui.example"},
+			"temporal.internal:7233", "ml", "https://ui.example/namespaces/ml/workflows/wf/run/history"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, k := range []string{"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", EnvUIURL, EnvConnectionString, EnvAccountURL} {
+				t.Setenv(k, tt.env[k])
+			}
+			cfg, err := LoadConfig()
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantHost, cfg.Client.HostPort)
+			assert.Equal(t, tt.wantNS, cfg.Namespace())
+			assert.Equal(t, tt.url, cfg.RunURL("wf", "run"))
+		})
+	}
+}
