@@ -93,6 +93,8 @@ func TestHistorySizeDoesNotGrowWithLoggedValues(t *testing.T) {
 		historyBytes[n] = d.GetWorkflowExecutionInfo().GetHistorySizeBytes()
 		t.Logf("%d values logged: history %d bytes, %d events", n, historyBytes[n], d.GetWorkflowExecutionInfo().GetHistoryLength())
 	}
-	// The histories differ only in IDs and timings, never by the series.
-	assert.InDelta(t, historyBytes[10], historyBytes[100_000], 0.05*float64(historyBytes[10]))
+	// The histories differ only in IDs and in how the server batched
+	// workflow tasks (an extra task is a few hundred bytes), never by the
+	// series: 100,000 points would be megabytes.
+	assert.InDelta(t, historyBytes[10], historyBytes[100_000], 2048)
 }
