@@ -6,8 +6,10 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/extstore"
 )
 
 // Environment variables read by Config (besides the standard TEMPORAL_*
@@ -27,6 +29,9 @@ type Config struct {
 	Storage datastore.AzureOptions
 	// UIURL is the Web UI's base address, for links to runs.
 	UIURL string
+	// ExternalStorage offloads large payloads to the storage account
+	// (PIPELINE_EXTERNAL_STORAGE*; see ExternalStorage).
+	ExternalStorage extstore.Config
 }
 
 // LoadConfig reads the configuration from the environment: TEMPORAL_ADDRESS,
@@ -48,7 +53,18 @@ func LoadConfig() (Config, error) {
 	if cfg.UIURL == "" {
 		cfg.UIURL = "http://localhost:8233"
 	}
+	if cfg.ExternalStorage, err = extstore.ConfigFromEnv(); err != nil {
+		return Config{}, err
+	}
 	return cfg, nil
+}
+
+// ExternalStorage returns the client's external payload storage: payloads
+// from the threshold up go to Azure Blob storage, history keeps a claim. The
+// worker, the starter and the codec server all use it, so each reads what
+// the others stored.
+func ExternalStorage(cfg Config) (converter.ExternalStorage, error) {
+	return extstore.ExternalStorage(cfg.ExternalStorage, cfg.Storage)
 }
 
 // Namespace returns the configured namespace ("default" when unset).

@@ -9,6 +9,7 @@
 //	starter data ls <ref>               list a datastore prefix
 //	starter schedule create|list|delete Temporal Schedules of pipelines
 //	starter history export <id> <file>  a workflow history, for replay tests
+//	starter codec-server                 lets the Web UI show payloads offloaded to Azure Blob
 //
 // Exit codes: 0 done, 1 the pipeline or the command failed, 2 usage error.
 package main
@@ -52,6 +53,7 @@ var commands = []command{
 	{"list", "pipelines, newest first: [--experiment E] [--query Q] [--limit N] [--json]", listCmd},
 	{"schedule", "create|list|delete: Temporal Schedules of pipelines", scheduleCmd},
 	{"history", "export <workflow-id> <file>: a workflow history, for replay tests", historyCmd},
+	{"codec-server", "[--port 8081] [--origin URL]: codec server showing offloaded payloads in the Web UI", codecServerCmd},
 }
 
 func main() {
@@ -95,7 +97,7 @@ func dispatch(args []string, stdout, stderr io.Writer) int {
 func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "usage: starter <command> [flags]\n\ncommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
 }
 

@@ -9,9 +9,11 @@ import (
 	"testing"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/extstore"
 	"github.com/temporal-ml/runctx-pipeline/pipeline"
 	"github.com/temporal-ml/runctx-pipeline/registry"
 	"github.com/temporal-ml/runctx-pipeline/testsuite/harness"
@@ -28,6 +30,8 @@ var stack struct {
 	registry *registry.Registry
 	worker   worker.Worker
 	dir      string
+	// extStorage is the client's external payload storage (Azure Blob).
+	extStorage converter.ExternalStorage
 }
 
 func TestMain(m *testing.M) {
@@ -54,7 +58,13 @@ func runTests(m *testing.M) (int, error) {
 		return 0, err
 	}
 	defer stack.server.Stop()
-	if stack.client, err = stack.server.Client(); err != nil {
+	// The client offloads large payloads to Azurite, as the programs do by
+	// default (PIPELINE_EXTERNAL_STORAGE=azblob).
+	if stack.extStorage, err = extstore.ExternalStorage(extstore.Config{Enabled: true, Threshold: extstore.DefaultThreshold, Container: extstore.DefaultContainer},
+		datastore.AzureOptions{ConnectionString: stack.azurite.ConnectionString()}); err != nil {
+		return 0, err
+	}
+	if stack.client, err = client.Dial(client.Options{HostPort: stack.server.HostPort, Namespace: stack.server.Namespace, ExternalStorage: stack.extStorage}); err != nil {
 		return 0, err
 	}
 	defer stack.client.Close()

@@ -39,6 +39,9 @@ func run(z *zap.Logger) error {
 		return err
 	}
 	cfg.Client.Logger = pipeline.NewZapLogger(z)
+	if cfg.Client.ExternalStorage, err = pipeline.ExternalStorage(cfg); err != nil {
+		return err
+	}
 	c, err := client.Dial(cfg.Client)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", cfg.Client.HostPort, err)
