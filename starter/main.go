@@ -9,7 +9,7 @@
 //	starter data ls <ref>               list a datastore prefix
 //	starter schedule create|list|delete Temporal Schedules of pipelines
 //	starter history export <id> <file>  a workflow history, for replay tests
-//	starter codec-server                 lets the Web UI show payloads offloaded to Azure Blob
+//	starter codec-server                lets the Web UI show payloads offloaded to Azure Blob
 //
 // Exit codes: 0 done, 1 the pipeline or the command failed, 2 usage error.
 package main
