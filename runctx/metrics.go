@@ -154,13 +154,7 @@ func (r *Run) GetMetrics() map[string][]float64 {
 	defer r.mu.Unlock()
 	out := make(map[string][]float64, len(r.metrics)+len(r.lists))
 	for name, s := range r.metrics {
-		vals := make([]float64, 0, s.n)
-		for _, c := range s.chunks {
-			for _, p := range c {
-				vals = append(vals, p.Value)
-			}
-		}
-		out[name] = vals
+		out[name] = s.values()
 	}
 	for name, l := range r.lists {
 		out[name] = append([]float64(nil), l...)
@@ -172,7 +166,7 @@ func (r *Run) GetMetrics() map[string][]float64 {
 func (r *Run) lastValues() map[string]float64 {
 	out := make(map[string]float64, len(r.metrics))
 	for name, s := range r.metrics {
-		if v := s.last().Value; !math.IsNaN(v) && !math.IsInf(v, 0) {
+		if v := s.last(); !math.IsNaN(v) && !math.IsInf(v, 0) {
 			out[name] = v
 		}
 	}

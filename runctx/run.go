@@ -50,48 +50,6 @@ type Run struct {
 	written    bool
 }
 
-// series is a metric's points in fixed-size chunks: appending never copies
-// what is there, and allocates once per chunk.
-type series struct {
-	chunks [][]Point
-	n      int
-}
-
-const chunkSize = 1024
-
-func (s *series) add(v float64, now int64) {
-	if s.n%chunkSize == 0 {
-		size := chunkSize
-		if s.n == 0 {
-			size = 8 // most metrics hold one value; grow into full chunks later
-		}
-		s.chunks = append(s.chunks, make([]Point, 0, size))
-	}
-	last := &s.chunks[len(s.chunks)-1]
-	if len(*last) == cap(*last) { // the small first chunk is full
-		grown := make([]Point, len(*last), chunkSize)
-		copy(grown, *last)
-		*last = grown
-	}
-	*last = append(*last, Point{Step: s.n, Value: v, Time: now})
-	s.n++
-}
-
-// points returns the series as one slice.
-func (s *series) points() []Point {
-	out := make([]Point, 0, s.n)
-	for _, c := range s.chunks {
-		out = append(out, c...)
-	}
-	return out
-}
-
-// last returns the last point; the series is never empty.
-func (s *series) last() Point {
-	c := s.chunks[len(s.chunks)-1]
-	return c[len(c)-1]
-}
-
 func newRun(id, name string) *Run {
 	now := time.Now()
 	return &Run{

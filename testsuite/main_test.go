@@ -64,7 +64,9 @@ func runTests(m *testing.M) (int, error) {
 		datastore.AzureOptions{ConnectionString: stack.azurite.ConnectionString()}); err != nil {
 		return 0, err
 	}
-	if stack.client, err = client.Dial(client.Options{HostPort: stack.server.HostPort, Namespace: stack.server.Namespace, ExternalStorage: stack.extStorage}); err != nil {
+	opts := stack.server.ClientOptions()
+	opts.ExternalStorage = stack.extStorage
+	if stack.client, err = client.Dial(opts); err != nil {
 		return 0, err
 	}
 	defer stack.client.Close()

@@ -3,10 +3,13 @@ package harness
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
 )
 
 // DevServer is a running Temporal dev server (SQLite, optional Web UI).
@@ -88,7 +91,15 @@ func (s *DevServer) UIURL() string {
 
 // Client dials the dev server.
 func (s *DevServer) Client() (client.Client, error) {
-	return client.Dial(client.Options{HostPort: s.HostPort, Namespace: s.Namespace})
+	return client.Dial(s.ClientOptions())
+}
+
+// ClientOptions are the options of a client of the dev server; the SDK
+// logs warnings and errors only, so test and benchmark output stays
+// readable.
+func (s *DevServer) ClientOptions() client.Options {
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return client.Options{HostPort: s.HostPort, Namespace: s.Namespace, Logger: log.NewStructuredLogger(quiet)}
 }
 
 // Stop stops the dev server.
