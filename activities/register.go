@@ -71,8 +71,9 @@ func (a *Activities) RegisterModel(ctx context.Context, in RegisterInput) (Regis
 			RunID:      info.WorkflowExecution.RunID,
 			StepRunID:  run.ID(),
 		},
-		DataRef:  in.Data,
-		DataHash: in.DataHash,
+		DataRef:      in.Data,
+		DataHash:     in.DataHash,
+		FirstAttempt: info.Attempt == 1,
 	})
 	if errors.Is(err, datastore.ErrBadRef) {
 		return RegisterResult{}, badData(err)

@@ -54,9 +54,11 @@ func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, err
 		return TrainResult{}, err
 	}
 
-	// Tell the pipeline while the files upload: the update's round trip
-	// overlaps the uploads instead of adding to them.
+	// Tell the pipeline, upload the files and store the run's record at
+	// once: none waits for another. Should an upload fail, the step fails
+	// and the interceptor rewrites the record as failed.
 	var modelRef string
+	var summary runctx.Summary
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		return run.Parent().Apply(runctx.ParentChange{Tags: tags, Properties: tags, Metrics: map[string]float64{"accuracy": best.ValidationAccuracy}})
@@ -69,11 +71,11 @@ func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, err
 		modelRef, err = run.Upload(gctx, "model.json", "application/json", &model)
 		return err
 	})
+	g.Go(func() (err error) {
+		summary, err = run.Complete(gctx, nil)
+		return err
+	})
 	if err := g.Wait(); err != nil {
-		return TrainResult{}, err
-	}
-	summary, err := run.Complete(ctx, nil)
-	if err != nil {
 		return TrainResult{}, err
 	}
 	return TrainResult{Step: summary, ModelRef: modelRef, ModelType: best.Name, DataHash: ml.Hash(ds)}, nil

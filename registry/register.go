@@ -24,6 +24,10 @@ type RegisterRequest struct {
 	// a retried request with the same RunID returns the version it made.
 	Run               RunRef
 	DataRef, DataHash string
+	// FirstAttempt says no earlier attempt of this request can have run
+	// (a Temporal activity's first attempt): Register then skips looking
+	// for a version this run already made.
+	FirstAttempt bool
 }
 
 // Result tells what Register did.
@@ -55,8 +59,10 @@ func (r *Registry) Register(ctx context.Context, req RegisterRequest) (Result, e
 	if err := checkRequest(req); err != nil {
 		return Result{}, err
 	}
-	if res, ok, err := r.resume(ctx, req); err != nil || ok {
-		return res, err
+	if !req.FirstAttempt {
+		if res, ok, err := r.resume(ctx, req); err != nil || ok {
+			return res, err
+		}
 	}
 	for range maxAttempts {
 		if err := ctx.Err(); err != nil {
@@ -182,8 +188,10 @@ func (r *Registry) resume(ctx context.Context, req RegisterRequest) (Result, boo
 // notRegistered reports a refusal, after making sure this run did not
 // register meanwhile through a concurrent duplicate of the same request.
 func (r *Registry) notRegistered(ctx context.Context, req RegisterRequest, champ int, exists bool, reason string) (Result, error) {
-	if res, ok, err := r.resume(ctx, req); err != nil || ok {
-		return res, err
+	if !req.FirstAttempt {
+		if res, ok, err := r.resume(ctx, req); err != nil || ok {
+			return res, err
+		}
 	}
 	res := Result{Reason: reason}
 	if exists {

@@ -9,28 +9,34 @@ import (
 	"time"
 )
 
-// Complete ends the run: it writes the run's record once, as one JSON document, and returns the
-// summary that belongs in workflow history. stepErr is the step's error, if
-// it failed; the record is written either way. Calling Complete again
-// rewrites nothing and returns the same summary.
+// Complete ends the run: it writes the run's record, one JSON document,
+// and returns the summary that belongs in workflow history. stepErr is the
+// step's error, if it failed; the record is written either way. Calling
+// Complete again rewrites the record only to mark a completed run failed
+// (the step failed after completing its run). A local activity's run keeps
+// no record.
 func (r *Run) Complete(ctx context.Context, stepErr error) (Summary, error) {
 	r.mu.Lock()
-	if r.written {
+	if r.written && (stepErr == nil || r.status == StatusFailed) {
 		s := r.summaryLocked()
 		r.mu.Unlock()
 		return s, nil
 	}
-	r.status = StatusCompleted
+	r.status, r.errText = StatusCompleted, ""
 	if stepErr != nil {
 		r.status, r.errText = StatusFailed, stepErr.Error()
+	}
+	if r.ephemeral {
+		r.written = true
+		s := r.summaryLocked()
+		r.mu.Unlock()
+		return s, nil
 	}
 	rec := r.recordLocked()
 	r.mu.Unlock()
 
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", " ")
-	if err := enc.Encode(rec); err != nil {
+	if err := json.NewEncoder(&buf).Encode(rec); err != nil {
 		return Summary{}, fmt.Errorf("run %s: encode record: %w", r.id, err)
 	}
 	if err := r.store.Put(ctx, r.RecordRef(), &buf, "application/json"); err != nil {
@@ -51,11 +57,15 @@ func (r *Run) Summary() Summary {
 }
 
 func (r *Run) summaryLocked() Summary {
+	ref := r.RecordRef()
+	if r.ephemeral {
+		ref = ""
+	}
 	return Summary{
 		RunID:      r.id,
 		Name:       r.name,
 		Status:     r.status,
-		RecordRef:  r.RecordRef(),
+		RecordRef:  ref,
 		Tags:       maps.Clone(r.tags),
 		Properties: maps.Clone(r.properties),
 		Metrics:    r.lastValues(),

@@ -71,7 +71,12 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.E
 	run.outputs = join(scope.Outputs, info.ActivityID)
 	run.store = a.opts.Storage
 	run.parent = &Parent{ctx: ctx, workflowID: run.workflowID, runID: run.wfRunID, stepRunID: run.id}
-	if a.opts.Client != nil && !info.IsLocalActivity {
+	if info.IsLocalActivity {
+		// A local activity is a tiny step inside a workflow task: it has
+		// no record of its own and cannot update its parent (the workflow
+		// task it runs in would have to finish first).
+		run.ephemeral = true
+	} else if a.opts.Client != nil {
 		run.parent.client = a.opts.Client
 	}
 	res, err := a.Next.ExecuteActivity(WithRun(ctx, run), in)

@@ -133,3 +133,18 @@ func TestCompleteWritesRecordOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, s, s2, "a second Complete changes nothing")
 }
+
+func TestCompleteThenFailMarksTheRecordFailed(t *testing.T) {
+	r := NewOffline(t.TempDir())
+	s, err := r.Complete(context.Background(), nil)
+	require.NoError(t, err)
+	assert.Equal(t, StatusCompleted, s.Status)
+	// The step failed after completing its run: the record says so.
+	s, err = r.Complete(context.Background(), errors.New("upload failed"))
+	require.NoError(t, err)
+	assert.Equal(t, StatusFailed, s.Status)
+	rec, err := ReadRecord(context.Background(), localStorage{}, s.RecordRef)
+	require.NoError(t, err)
+	assert.Equal(t, StatusFailed, rec.Status)
+	assert.Equal(t, "upload failed", rec.Error)
+}

@@ -120,9 +120,12 @@ func loadShow(ctx context.Context, c client.Client, store datastore.Resolver, wo
 		if res.Metrics != nil {
 			out.Metrics = res.Metrics
 		}
-		prefix := in.OutputsPrefix(workflowID)
-		for _, name := range []string{activities.StepTrain, activities.StepLookup, activities.StepRegister} {
-			steps = append(steps, runctx.StepInfo{Name: name, RunID: runctx.StepRunID(workflowID, name), RecordRef: prefix + "/" + name + "/record.json"})
+		steps = res.Steps
+		if len(steps) == 0 { // failed, or older than the steps in the result
+			prefix := in.OutputsPrefix(workflowID)
+			for _, name := range []string{activities.StepTrain, activities.StepLookup, activities.StepRegister} {
+				steps = append(steps, runctx.StepInfo{Name: name, RunID: runctx.StepRunID(workflowID, name), RecordRef: prefix + "/" + name + "/record.json"})
+			}
 		}
 	}
 

@@ -54,7 +54,9 @@ func describe(t *testing.T, run client.WorkflowRun) (map[string]any, map[string]
 	return sa, memo
 }
 
-// activityTypes lists the activities scheduled in a workflow's history.
+// activityTypes lists the activities in a workflow's history: those
+// scheduled on the task queue, and local ones (recorded as markers) with a
+// "local:" prefix.
 func activityTypes(t *testing.T, run client.WorkflowRun) []string {
 	t.Helper()
 	var types []string
@@ -64,6 +66,11 @@ func activityTypes(t *testing.T, run client.WorkflowRun) []string {
 		require.NoError(t, err)
 		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
 			types = append(types, a.GetActivityType().GetName())
+		}
+		if m := e.GetMarkerRecordedEventAttributes(); m.GetMarkerName() == "LocalActivity" {
+			var details struct{ ActivityType string }
+			require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(m.GetDetails()["data"], &details))
+			types = append(types, "local:"+details.ActivityType)
 		}
 	}
 	return types
@@ -107,7 +114,7 @@ func TestPipelineThresholdAboveOneSkipsRegistration(t *testing.T) {
 	run, res, err := runPipeline(t, workflows.TaskQueue, workflows.PipelineInput{Experiment: "iris", ModelName: "it-threshold", Data: irisRef, Threshold: 1.01})
 	require.NoError(t, err)
 	assert.False(t, res.Registered)
-	assert.Equal(t, []string{"Train", "LookupChampion"}, activityTypes(t, run), "no register-model step in the history")
+	assert.Equal(t, []string{"Train", "local:LookupChampion"}, activityTypes(t, run), "no register-model step in the history")
 	sa, _ := describe(t, run)
 	assert.Equal(t, false, sa["ModelRegistered"])
 	v, err := stack.registry.Champion(context.Background(), "it-threshold")

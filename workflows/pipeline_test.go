@@ -114,9 +114,9 @@ func (s *PipelineSuite) TestRegistrationLostToAnotherPipeline() {
 func (s *PipelineSuite) TestBadDataFailsWithoutRegistering() {
 	s.env.OnActivity(a.Train, mock.Anything, mock.Anything).Return(activities.TrainResult{},
 		temporal.NewNonRetryableApplicationError("iris.csv:7: expected 5 fields, got 4", activities.ErrTypeBadData, nil)).Once()
-	s.champion(activities.Champion{})
 	s.env.ExecuteWorkflow(TrainingPipeline, PipelineInput{})
 	s.True(s.env.IsWorkflowCompleted())
+	s.env.AssertNotCalled(s.T(), "LookupChampion", mock.Anything, mock.Anything)
 	err := s.env.GetWorkflowError()
 	s.Require().Error(err)
 	var appErr *temporal.ApplicationError

@@ -101,6 +101,8 @@ type PipelineResult struct {
 	// Metrics are the pipeline's own metrics (what steps logged to their
 	// parent), kept in the result so they outlive the workflow's queries.
 	Metrics map[string][]float64 `json:"metrics,omitempty"`
+	// Steps are the child runs with their status and summaries.
+	Steps []runctx.StepInfo `json:"steps,omitempty"`
 }
 
 // OutputsPrefix returns the datastore prefix of a pipeline's outputs: each
