@@ -30,7 +30,7 @@ type Run struct {
 	workflowID, wfRunID  string
 	attempt              int32
 	offline              bool
-	ephemeral            bool // no record is stored (a local activity)
+	ephemeral            bool   // no record is stored (a local activity)
 	outputs              string // datastore reference of the run's outputs folder
 	started              time.Time
 	clock                time.Time // carries the monotonic reading Log measures from
