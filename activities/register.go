@@ -16,14 +16,14 @@ import (
 // LookupChampion returns the registered champion of a model name, so that
 // the workflow can decide whether to register.
 func (a *Activities) LookupChampion(ctx context.Context, in LookupInput) (Champion, error) {
-	if err := datastore.ValidateName("model name", in.ModelName); err != nil {
+	if err := datastore.ValidateName("model", in.ModelName); err != nil {
 		return Champion{}, badData(err)
 	}
-	v, err := a.Registry.Champion(ctx, in.ModelName)
+	ch, ok, err := a.Registry.ChampionPointer(ctx, in.ModelName)
 	if err != nil {
 		return Champion{}, fmt.Errorf("champion of %s: %w", in.ModelName, err)
 	}
-	return championOf(v), nil
+	return Champion{Exists: ok, Version: ch.Version, Accuracy: ch.Accuracy}, nil
 }
 
 func championOf(v *registry.Version) Champion {

@@ -95,6 +95,16 @@ func metaVersion(name, blob string) (int, bool) {
 	return n, err == nil && n > 0
 }
 
+// ChampionPointer returns the champion pointer alone (version, accuracy,
+// run): one read, for a caller that needs no more.
+func (r *Registry) ChampionPointer(ctx context.Context, name string) (Champion, bool, error) {
+	if err := checkName(name); err != nil {
+		return Champion{}, false, err
+	}
+	ch, _, ok, err := r.readChampion(ctx, name)
+	return ch, ok, err
+}
+
 // Champion returns the current champion version of name, or nil, nil when
 // name has no version yet.
 func (r *Registry) Champion(ctx context.Context, name string) (*Version, error) {

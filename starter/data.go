@@ -8,6 +8,7 @@ import (
 	"mime"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
@@ -79,7 +80,7 @@ func dataLs(args []string, stdout io.Writer) error {
 	if fs.NArg() != 1 {
 		return usagef("want 'data ls <ref>', e.g. data ls azblob://datasets/iris")
 	}
-	ref, err := datastore.ParseRef(fs.Arg(0))
+	ref, err := parseListRef(fs.Arg(0))
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -87,12 +88,8 @@ func dataLs(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// A reference to one blob lists that blob; otherwise it is a folder.
-	var infos []datastore.Info
-	if info, err := store.Stat(context.Background(), ref); err == nil {
-		info.Name = ref.String()
-		infos = []datastore.Info{info}
-	} else if infos, err = store.List(context.Background(), ref); err != nil {
+	infos, err := list(context.Background(), store, ref)
+	if err != nil {
 		return fmt.Errorf("list %s: %w", ref, err)
 	}
 	if len(infos) == 0 {
@@ -106,4 +103,28 @@ func dataLs(args []string, stdout io.Writer) error {
 		fmt.Fprintf(tw, "%d\t%s\t%s\n", i.Size, i.LastModified.Format("2006-01-02 15:04:05"), i.Name)
 	}
 	return tw.Flush()
+}
+
+// list lists a whole container, one blob, or a folder.
+func list(ctx context.Context, store datastore.Resolver, ref datastore.Ref) ([]datastore.Info, error) {
+	if ref.Path == "" {
+		return store.Blob.List(ctx, ref.Container, "")
+	}
+	if info, err := store.Stat(ctx, ref); err == nil {
+		info.Name = ref.String()
+		return []datastore.Info{info}, nil
+	}
+	return store.List(ctx, ref)
+}
+
+// parseListRef parses a reference to list; azblob://<container> alone
+// names the whole container.
+func parseListRef(s string) (datastore.Ref, error) {
+	if c, ok := strings.CutPrefix(strings.TrimSuffix(s, "/"), "azblob://"); ok && !strings.Contains(c, "/") {
+		if err := datastore.ValidateContainer(c); err != nil {
+			return datastore.Ref{}, err
+		}
+		return datastore.Ref{Scheme: datastore.SchemeAzblob, Container: c}, nil
+	}
+	return datastore.ParseRef(s)
 }

@@ -55,7 +55,7 @@ func modelsCmd(args []string, stdout io.Writer) error {
 		if names, err = reg.Names(ctx); err != nil {
 			return fmt.Errorf("list models: %w", err)
 		}
-	} else if err := datastore.ValidateName("model name", names[0]); err != nil {
+	} else if err := datastore.ValidateName("model", names[0]); err != nil {
 		return usagef("%v", err)
 	}
 	out := []modelOutput{}

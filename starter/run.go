@@ -59,7 +59,7 @@ func checkInput(in workflows.PipelineInput) error {
 	if err := datastore.ValidateName("experiment", in.Experiment); err != nil {
 		return usagef("--experiment: %v", err)
 	}
-	if err := datastore.ValidateName("model name", in.ModelName); err != nil {
+	if err := datastore.ValidateName("model", in.ModelName); err != nil {
 		return usagef("--model-name: %v", err)
 	}
 	if _, err := datastore.ParseRef(in.Data); err != nil {

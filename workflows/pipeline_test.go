@@ -151,3 +151,29 @@ func (s *PipelineSuite) TestParentTagBecomesSearchAttribute() {
 	s.result()
 	s.Equal(map[string]any{"Accuracy": 0.93, "BestModel": "KNN", "ModelRegistered": false}, sa)
 }
+
+func (s *PipelineSuite) TestBadInputFailsBeforeAnyStep() {
+	tests := []struct {
+		name string
+		in   PipelineInput
+		want string
+	}{
+		{"experiment escaping its folder", PipelineInput{Experiment: "../etc"}, `experiment name "../etc"`},
+		{"model name with a slash", PipelineInput{ModelName: "a/b"}, `model name "a/b"`},
+		{"one fold", PipelineInput{Folds: 1}, "folds = 1"},
+		{"validation size of one", PipelineInput{ValidationSize: 1}, "validation size = 1"},
+	}
+	for _, tt := range tests {
+		s.Run(tt.name, func() {
+			s.SetupTest()
+			s.env.ExecuteWorkflow(TrainingPipeline, tt.in)
+			s.True(s.env.IsWorkflowCompleted())
+			err := s.env.GetWorkflowError()
+			s.Require().Error(err)
+			s.Contains(err.Error(), tt.want)
+			var appErr *temporal.ApplicationError
+			s.Require().True(errors.As(err, &appErr))
+			s.True(appErr.NonRetryable())
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 )
 
@@ -76,6 +77,13 @@ var ErrBadInput = errors.New("bad pipeline input")
 
 // Validate checks what can be checked without I/O.
 func (in PipelineInput) Validate() error {
+	// Names become blob paths.
+	if err := datastore.ValidateName("experiment", in.Experiment); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
+	if err := datastore.ValidateName("model", in.ModelName); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadInput, err)
+	}
 	switch {
 	case in.Folds < 2:
 		return fmt.Errorf("%w: folds = %d, need at least 2", ErrBadInput, in.Folds)
