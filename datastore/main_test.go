@@ -1,7 +1,6 @@
 package datastore_test
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -16,21 +15,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv("DATASTORE_LOCAL_HELPER") != "" {
 		os.Exit(m.Run()) // a child of TestLocalCreateOnlyAcrossProcesses: no Azurite
 	}
-	dir, err := os.MkdirTemp("", "datastore-azurite-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	azurite, err = harness.StartAzurite(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "datastore tests need Azurite:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	azurite.Stop()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(harness.MainWithAzurite(m, func(a *harness.Azurite) { azurite = a }))
 }
 
 // azureOptions are the options of a client of the shared Azurite.

@@ -1,7 +1,6 @@
 package extstore
 
 import (
-	"fmt"
 	"os"
 	"testing"
 
@@ -13,21 +12,7 @@ import (
 var azurite *harness.Azurite
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "extstore-azurite-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	azurite, err = harness.StartAzurite(dir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "extstore tests need Azurite:", err)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	azurite.Stop()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(harness.MainWithAzurite(m, func(a *harness.Azurite) { azurite = a }))
 }
 
 func azureOptions() datastore.AzureOptions {

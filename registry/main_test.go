@@ -68,7 +68,7 @@ func stopAll() {
 	var wg sync.WaitGroup
 	for _, a := range toStop {
 		wg.Add(1)
-		go func() { defer wg.Done(); a.Stop() }()
+		go func() { defer wg.Done(); a.Discard() }()
 	}
 	wg.Wait()
 }

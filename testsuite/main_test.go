@@ -53,7 +53,7 @@ func runTests(m *testing.M) (int, error) {
 	if stack.azurite, err = harness.StartAzurite(filepath.Join(dir, "azurite")); err != nil {
 		return 0, err
 	}
-	defer stack.azurite.Stop()
+	defer stack.azurite.Discard()
 	if stack.server, err = harness.StartDevServer(dir, harness.DevServerOptions{UI: true}); err != nil {
 		return 0, err
 	}

@@ -70,3 +70,30 @@ func StartAzuriteOn(dir string, port int) (*Azurite, error) {
 
 // Stop stops Azurite; its data stays in Location.
 func (a *Azurite) Stop() { a.proc.stop() }
+
+// Discard stops Azurite at once, its data thrown away with its folder.
+// (Azurite 3.37 takes about 20 s to exit on SIGTERM after serving requests.)
+func (a *Azurite) Discard() {
+	a.proc.kill()
+	os.RemoveAll(a.Location)
+}
+
+// MainWithAzurite runs a package's tests against a fresh Azurite in a
+// temporary folder: set receives it before the tests run. It returns the
+// exit code for os.Exit.
+func MainWithAzurite(m interface{ Run() int }, set func(*Azurite)) int {
+	dir, err := os.MkdirTemp("", "azurite-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	a, err := StartAzurite(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "these tests need Azurite:", err)
+		os.RemoveAll(dir)
+		return 1
+	}
+	defer a.Discard()
+	set(a)
+	return m.Run()
+}

@@ -93,3 +93,13 @@ func (p *process) waitUntil(timeout time.Duration, ready func(context.Context) e
 	}
 	return fmt.Errorf("harness: %s not ready after %s: %v\n%s", p.name, timeout, last, p.Output())
 }
+
+// kill ends the process group at once; for a process whose state is thrown
+// away, such as a test's Azurite at the end of the package.
+func (p *process) kill() {
+	if p == nil || p.exited() {
+		return
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+	<-p.done
+}
