@@ -1,14 +1,20 @@
 package testsuite
 
 import (
+	"context"
 	"encoding/json"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 
+	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/ml"
+	"github.com/temporal-ml/runctx-pipeline/pipeline"
+	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
@@ -91,4 +97,43 @@ func TestConcurrentPipelinesMakeOneChampion(t *testing.T) {
 	versions, err := stack.registry.Versions(t.Context(), "it-race")
 	require.NoError(t, err)
 	assert.Len(t, versions, 1)
+}
+
+// TestStarterShowWhileRunning: while the pipeline runs, show answers from
+// the workflow's queries, with what the training step has already set on
+// its parent.
+func TestStarterShowWhileRunning(t *testing.T) {
+	acts := pipeline.Activities(stack.store)
+	release := make(chan struct{})
+	startWorkerWithTrain(t, "show-running-tq", func(ctx context.Context, in activities.TrainInput) (activities.TrainResult, error) {
+		run := runctx.FromContext(ctx)
+		if err := run.Parent().Apply(runctx.ParentChange{Tags: map[string]string{"stage": "training"}}); err != nil {
+			return activities.TrainResult{}, err
+		}
+		<-release
+		return acts.Train(ctx, in)
+	})
+	we, err := stack.client.ExecuteWorkflow(t.Context(), client.StartWorkflowOptions{TaskQueue: "show-running-tq"},
+		workflows.TrainingPipeline, workflows.PipelineInput{Experiment: "iris", ModelName: "it-running", Data: irisRef, Threshold: 1.01})
+	require.NoError(t, err)
+
+	var show struct {
+		Status string            `json:"status"`
+		Tags   map[string]string `json:"tags"`
+		Steps  []struct {
+			Name   string `json:"name"`
+			Status string `json:"status"`
+		} `json:"steps"`
+	}
+	require.Eventually(t, func() bool {
+		stdout, _, code := starter(t, "show", "--json", we.GetID())
+		return code == 0 && json.Unmarshal([]byte(stdout), &show) == nil && show.Tags["stage"] == "training"
+	}, 30*time.Second, 200*time.Millisecond, "the parent tag set by the running step shows")
+	assert.Equal(t, "Running", show.Status)
+	require.NotEmpty(t, show.Steps)
+	assert.Equal(t, "train", show.Steps[0].Name)
+	assert.Equal(t, runctx.StatusRunning, show.Steps[0].Status)
+
+	close(release)
+	require.NoError(t, we.Get(t.Context(), nil))
 }
