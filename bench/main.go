@@ -106,9 +106,13 @@ func run(n, inflight int, out, rows string) error {
 
 	// 3: runctx.
 	progress("runctx")
+	// The first run grows the heap (fresh pages for every value); the
+	// second reuses it: that is the steady state the goal is about.
+	cold := testing.Benchmark(benchLog)
 	lb := testing.Benchmark(benchLog)
 	fmt.Fprintf(&r, "\n## runctx\n\n| measure | value | goal |\n|---|---|---|\n")
-	fmt.Fprintf(&r, "| `Log` | %.1f ns/op, %d allocs/op, %d B/op | < 100 ns/op, 0 allocs/op |\n", float64(lb.NsPerOp()), lb.AllocsPerOp(), lb.AllocedBytesPerOp())
+	fmt.Fprintf(&r, "| `Log`, steady state | %.1f ns/op, %d allocs/op, %d B/op | < 100 ns/op, 0 allocs/op |\n", float64(lb.NsPerOp()), lb.AllocsPerOp(), lb.AllocedBytesPerOp())
+	fmt.Fprintf(&r, "| `Log`, first run (heap growing) | %.1f ns/op, %d allocs/op | |\n", float64(cold.NsPerOp()), cold.AllocsPerOp())
 	fmt.Fprintf(&r, "\n| values logged by the step | history bytes | history events |\n|---|---|---|\n")
 	for i, values := range []int{10, 10_000, 1_000_000} {
 		tq := fmt.Sprintf("bench-log-%d", i)
