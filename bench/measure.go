@@ -56,6 +56,41 @@ func runOnce(ctx context.Context, c client.Client, start starter, i int) (latenc
 	return l, nil
 }
 
+// interleaved runs n rounds of one workflow of each starter, in turn, and
+// returns each starter's latencies.
+func interleaved(ctx context.Context, c client.Client, n int, starters ...starter) ([][]latency, error) {
+	out := make([][]latency, len(starters))
+	for i := range n {
+		for k, start := range starters {
+			l, err := runOnce(ctx, c, start, i)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = append(out[k], l)
+		}
+	}
+	return out, nil
+}
+
+// interleavedThroughput measures each starter's throughput rounds times, in
+// turn, and returns the means.
+func interleavedThroughput(ctx context.Context, c client.Client, inflight, rounds int, starters ...starter) ([]float64, error) {
+	sum := make([]float64, len(starters))
+	for range rounds {
+		for k, start := range starters {
+			r, err := throughput(ctx, c, start, inflight)
+			if err != nil {
+				return nil, err
+			}
+			sum[k] += r
+		}
+	}
+	for k := range sum {
+		sum[k] /= float64(rounds)
+	}
+	return sum, nil
+}
+
 // sequential runs n workflows one after another.
 func sequential(ctx context.Context, c client.Client, start starter, n int) ([]latency, error) {
 	out := make([]latency, 0, n)
