@@ -21,14 +21,23 @@ func (r *Registry) complete(ctx context.Context, v *Version) error {
 
 // completeOwn is complete for the registrar that just claimed v: it has the
 // model in hand and the champion's ETag from before its claim, so it skips
-// the reads a helper needs. Whatever a helper did meanwhile, it falls back
-// to the general path.
+// the reads a helper needs, and once the model file is written (helpers
+// need the staged copy no more) it deletes the staged model while it moves
+// the champion. Whatever a helper did meanwhile, it falls back to the
+// general path.
 func (r *Registry) completeOwn(ctx context.Context, v *Version, model []byte, etag datastore.ETag, exists bool) error {
 	_, err := r.store.Write(ctx, Container, modelPath(v.Name, v.Version), bytes.NewReader(model),
 		datastore.WriteOptions{ContentType: jsonType, IfNoneMatch: true})
 	if err != nil && !errors.Is(err, datastore.ErrPreconditionFailed) {
 		return fmt.Errorf("registry: complete %s v%d: write model: %w", v.Name, v.Version, err)
 	}
+	deleted := make(chan struct{})
+	go func() {
+		defer close(deleted)
+		_ = r.store.Delete(ctx, Container, stagingPath(v.Name, v.Run.RunID)) // best effort
+	}()
+	defer func() { <-deleted }()
+
 	next := Champion{Version: v.Version, Accuracy: v.Accuracy, RunID: v.Run.RunID}
 	_, err = r.writeJSON(ctx, championPath(v.Name), next, datastore.WriteOptions{IfNoneMatch: !exists, IfMatch: etag})
 	if errors.Is(err, datastore.ErrPreconditionFailed) {

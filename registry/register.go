@@ -101,7 +101,6 @@ func (r *Registry) Register(ctx context.Context, req RegisterRequest) (Result, e
 		if err := r.completeOwn(ctx, v, req.Model, etag, exists); err != nil {
 			return Result{}, err
 		}
-		_ = r.store.Delete(ctx, Container, stagingPath(req.Name, req.Run.RunID))
 		return Result{Registered: true, Version: n, Champion: v, Reason: fmt.Sprintf("registered as v%d", n)}, nil
 	}
 	return Result{}, fmt.Errorf("registry: register %s for run %s: gave up after %d attempts", req.Name, req.Run.RunID, maxAttempts)
