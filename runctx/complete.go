@@ -90,7 +90,7 @@ func (r *Run) recordLocked() Record {
 		Offline:           r.offline,
 		Status:            r.status,
 		Error:             r.errText,
-		Started:           r.started,
+		Started:           r.started.UTC(),
 		Ended:             time.Now().UTC(),
 		Tags:              maps.Clone(r.tags),
 		Properties:        maps.Clone(r.properties),

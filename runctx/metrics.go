@@ -14,7 +14,7 @@ import (
 func (r *Run) Log(name string, value float64) {
 	// time.Since on a monotonic start reads only the monotonic clock, at
 	// half the cost of time.Now.
-	now := r.startNano + int64(time.Since(r.clock))
+	now := r.started.UnixNano() + int64(time.Since(r.started))
 	r.mu.Lock()
 	s := r.metrics[name]
 	if s == nil {

@@ -117,14 +117,6 @@ func (p *Pipeline) Record() ParentRecord {
 	return r
 }
 
-// Tags returns a copy of the pipeline's tags.
-//
-// workflowcheck flags its map iteration; it is order-independent (sorted
-// keys, or copies into maps), so it is deterministic.
-//
-//workflowcheck:ignore
-func (p *Pipeline) Tags() map[string]string { return maps.Clone(p.rec.Tags) }
-
 // validate refuses a change that would rewrite a write-once property or
 // give a typed search attribute a value of the wrong type.
 //

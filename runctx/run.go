@@ -30,11 +30,9 @@ type Run struct {
 	workflowID, wfRunID  string
 	attempt              int32
 	offline              bool
-	ephemeral            bool   // no record is stored (a local activity)
-	outputs              string // datastore reference of the run's outputs folder
-	started              time.Time
-	clock                time.Time // carries the monotonic reading Log measures from
-	startNano            int64
+	ephemeral            bool      // no record is stored (a local activity)
+	outputs              string    // datastore reference of the run's outputs folder
+	started              time.Time // with its monotonic reading, which Log measures from
 	parent               *Parent
 	store                Storage
 
@@ -52,13 +50,10 @@ type Run struct {
 }
 
 func newRun(id, name string) *Run {
-	now := time.Now()
 	return &Run{
 		id:         id,
 		name:       name,
-		started:    now.UTC(),
-		clock:      now,
-		startNano:  now.UnixNano(),
+		started:    time.Now(),
 		metrics:    map[string]*series{},
 		lists:      map[string][]float64{},
 		tables:     map[string]Table{},
