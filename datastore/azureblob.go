@@ -19,12 +19,18 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 )
 
-// DevelopmentConnectionString is the explicit connection string of
-// Azurite's development account on 127.0.0.1:10000 (the account key is the
-// emulator's public, well-known key).
-const DevelopmentConnectionString = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
-	"AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
-	"BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;"
+// DevelopmentConnectionString is the connection string of Azurite's
+// development account on its default endpoint, 127.0.0.1:10000.
+var DevelopmentConnectionString = AzuriteConnectionString("127.0.0.1:10000")
+
+// AzuriteConnectionString returns the connection string of Azurite's
+// development account with its blob service on hostPort. The account key
+// is the emulator's public, well-known key, valid only against Azurite.
+func AzuriteConnectionString(hostPort string) string {
+	return "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
+		"AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
+		"BlobEndpoint=http://" + hostPort + "/devstoreaccount1;"
+}
 
 // Upload tuning: block size and parallel blocks per UploadStream. Memory
 // held by one Write is at most uploadBlockSize*uploadConcurrency.
@@ -59,30 +65,43 @@ type AzureBlob struct {
 
 // NewAzureBlob builds an AzureBlob from opts.
 func NewAzureBlob(opts AzureOptions) (*AzureBlob, error) {
-	var (
-		c   *azblob.Client
-		err error
-	)
+	c, err := opts.NewClient()
+	if err != nil {
+		return nil, err
+	}
+	return &AzureBlob{client: c}, nil
+}
+
+// NewClient builds the blob service client opts describe: an account URL
+// with a token credential (DefaultAzureCredential when none is given),
+// else a connection string, else Azurite's development account. Other
+// users of the same storage account (the external payload storage) build
+// their clients here too.
+func (opts AzureOptions) NewClient() (*azblob.Client, error) {
 	if opts.AccountURL != "" {
 		cred := opts.Credential
 		if cred == nil {
+			var err error
 			if cred, err = azidentity.NewDefaultAzureCredential(nil); err != nil {
 				return nil, fmt.Errorf("datastore: azure credential for %s: %w", opts.AccountURL, err)
 			}
 		}
-		c, err = azblob.NewClient(opts.AccountURL, cred, opts.ClientOptions)
-	} else {
-		cs := opts.ConnectionString
-		if cs == "" || strings.EqualFold(strings.TrimRight(strings.TrimSpace(cs), ";"), "UseDevelopmentStorage=true") {
-			cs = DevelopmentConnectionString
+		c, err := azblob.NewClient(opts.AccountURL, cred, opts.ClientOptions)
+		if err != nil {
+			return nil, fmt.Errorf("datastore: azure blob client for %s: %w", opts.AccountURL, err)
 		}
-		c, err = azblob.NewClientFromConnectionString(cs, opts.ClientOptions)
+		return c, nil
 	}
+	cs := opts.ConnectionString
+	if cs == "" || strings.EqualFold(strings.TrimRight(strings.TrimSpace(cs), ";"), "UseDevelopmentStorage=true") {
+		cs = DevelopmentConnectionString
+	}
+	c, err := azblob.NewClientFromConnectionString(cs, opts.ClientOptions)
 	if err != nil {
 		// The error may quote the connection string; keep it out.
-		return nil, errors.New("datastore: azure blob client: invalid connection string or account URL")
+		return nil, errors.New("datastore: azure blob client: invalid connection string")
 	}
-	return &AzureBlob{client: c}, nil
+	return c, nil
 }
 
 func (a *AzureBlob) blob(containerName, name string) *blockblob.Client {

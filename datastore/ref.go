@@ -38,7 +38,13 @@ var (
 // ParseRef parses azblob://<container>/<path>, file:///<abs path>, or a bare
 // path (a file; a relative path is resolved against the working directory).
 // A trailing slash is dropped, so "azblob://c/runs/" names the folder "runs".
-func ParseRef(s string) (Ref, error) {
+func ParseRef(s string) (Ref, error) { return parse(s, false) }
+
+// ParsePrefix parses a reference to a folder to list or write under: as
+// ParseRef, but azblob://<container> alone names the whole container.
+func ParsePrefix(s string) (Ref, error) { return parse(s, true) }
+
+func parse(s string, prefix bool) (Ref, error) {
 	var r Ref
 	switch {
 	case strings.HasPrefix(s, "azblob://"):
@@ -65,7 +71,7 @@ func ParseRef(s string) (Ref, error) {
 		}
 		r = Ref{Scheme: SchemeFile, Path: filepath.ToSlash(abs)}
 	}
-	if err := r.Validate(); err != nil {
+	if err := r.validate(prefix); err != nil {
 		return Ref{}, fmt.Errorf("%w (in %q)", err, s)
 	}
 	return r, nil
@@ -82,13 +88,19 @@ func trimSlash(p string) string {
 // Validate reports whether r is well formed: a known scheme, a valid
 // container name and a non-empty azblob path, and no empty, "." or ".."
 // path segments. Refs built by Join are checked here.
-func (r Ref) Validate() error {
+func (r Ref) Validate() error { return r.validate(false) }
+
+// validate is Validate; a prefix may be a whole container (empty path).
+func (r Ref) validate(prefix bool) error {
 	switch r.Scheme {
 	case SchemeAzblob:
 		if err := ValidateContainer(r.Container); err != nil {
 			return err
 		}
 		if r.Path == "" {
+			if prefix {
+				return nil
+			}
 			return fmt.Errorf("%w: azblob://%s: empty path", ErrBadRef, r.Container)
 		}
 		if err := checkSegments(r.Path); err != nil {
@@ -129,6 +141,9 @@ func checkSegments(p string) error {
 func (r Ref) String() string {
 	if r.Scheme == SchemeFile {
 		return "file://" + r.Path
+	}
+	if r.Path == "" {
+		return r.Scheme + "://" + r.Container // a whole container (ParsePrefix)
 	}
 	return r.Scheme + "://" + r.Container + "/" + r.Path
 }

@@ -11,6 +11,23 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 )
 
+func TestParsePrefix(t *testing.T) {
+	for _, in := range []string{"azblob://runs", "azblob://runs/"} {
+		r, err := datastore.ParsePrefix(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, datastore.Ref{Scheme: "azblob", Container: "runs"}, r)
+		assert.Equal(t, "azblob://runs", r.String())
+		assert.ErrorIs(t, r.Validate(), datastore.ErrBadRef, "a whole container is no blob")
+	}
+	r, err := datastore.ParsePrefix("azblob://runs/iris")
+	require.NoError(t, err)
+	assert.Equal(t, "iris", r.Path)
+	for _, in := range []string{"azblob://", "azblob://Runs", "azblob://runs/../x"} {
+		_, err := datastore.ParsePrefix(in)
+		assert.ErrorIs(t, err, datastore.ErrBadRef, in)
+	}
+}
+
 func TestParseRef(t *testing.T) {
 	wd, err := os.Getwd()
 	require.NoError(t, err)

@@ -17,7 +17,12 @@ type Resolver struct {
 
 // locate validates ref and returns its store, container and blob name.
 func (r Resolver) locate(ref Ref) (Store, string, string, error) {
-	if err := ref.Validate(); err != nil {
+	return r.locatePrefix(ref, false)
+}
+
+// locatePrefix is locate; with prefix, a whole container is accepted.
+func (r Resolver) locatePrefix(ref Ref, prefix bool) (Store, string, string, error) {
+	if err := ref.validate(prefix); err != nil {
 		return nil, "", "", err
 	}
 	if ref.Scheme == SchemeAzblob {
@@ -69,10 +74,11 @@ func (r Resolver) Delete(ctx context.Context, ref Ref) error {
 	return s.Delete(ctx, c, name)
 }
 
-// List returns the blobs below ref taken as a folder, sorted. Each Info's
-// Name is relative to ref, so ref.Join(info.Name) references it.
+// List returns the blobs below ref taken as a folder, sorted; ref may be a
+// whole container (see ParsePrefix). Each Info's Name is relative to ref,
+// so ref.Join(info.Name) references it.
 func (r Resolver) List(ctx context.Context, ref Ref) ([]Info, error) {
-	s, c, name, err := r.locate(ref)
+	s, c, name, err := r.locatePrefix(ref, true)
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,6 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
-	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
@@ -120,7 +119,7 @@ func NewAzureBlobDriver(opts Options) (*Driver, error) {
 	c := opts.Client
 	if c == nil {
 		var err error
-		if c, err = newClient(opts.Azure); err != nil {
+		if c, err = opts.Azure.NewClient(); err != nil {
 			return nil, err
 		}
 	}
@@ -154,36 +153,6 @@ func NewAzureBlobDriver(opts Options) (*Driver, error) {
 		return nil, fmt.Errorf("extstore: %w", err)
 	}
 	return d, nil
-}
-
-// newClient builds a blob service client the way datastore.NewAzureBlob
-// does: an account URL with a token credential, else a connection string,
-// else Azurite's development account.
-func newClient(opts datastore.AzureOptions) (*azblob.Client, error) {
-	if opts.AccountURL != "" {
-		cred := opts.Credential
-		if cred == nil {
-			var err error
-			if cred, err = azidentity.NewDefaultAzureCredential(nil); err != nil {
-				return nil, fmt.Errorf("extstore: azure credential for %s: %w", opts.AccountURL, err)
-			}
-		}
-		c, err := azblob.NewClient(opts.AccountURL, cred, opts.ClientOptions)
-		if err != nil {
-			return nil, fmt.Errorf("extstore: azure blob client for %s: %w", opts.AccountURL, err)
-		}
-		return c, nil
-	}
-	cs := opts.ConnectionString
-	if cs == "" || strings.EqualFold(strings.TrimRight(strings.TrimSpace(cs), ";"), "UseDevelopmentStorage=true") {
-		cs = datastore.DevelopmentConnectionString
-	}
-	c, err := azblob.NewClientFromConnectionString(cs, opts.ClientOptions)
-	if err != nil {
-		// The error may quote the connection string; keep it out.
-		return nil, errors.New("extstore: azure blob client: invalid connection string")
-	}
-	return c, nil
 }
 
 // Name returns the name recorded with each claim.

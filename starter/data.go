@@ -8,7 +8,6 @@ import (
 	"mime"
 	"os"
 	"path/filepath"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
@@ -80,7 +79,7 @@ func dataLs(args []string, stdout io.Writer) error {
 	if fs.NArg() != 1 {
 		return usagef("want 'data ls <ref>', e.g. data ls azblob://datasets/iris")
 	}
-	ref, err := parseListRef(fs.Arg(0))
+	ref, err := datastore.ParsePrefix(fs.Arg(0))
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -105,26 +104,11 @@ func dataLs(args []string, stdout io.Writer) error {
 	return tw.Flush()
 }
 
-// list lists a whole container, one blob, or a folder.
+// list lists one blob, or a folder or whole container.
 func list(ctx context.Context, store datastore.Resolver, ref datastore.Ref) ([]datastore.Info, error) {
-	if ref.Path == "" {
-		return store.Blob.List(ctx, ref.Container, "")
-	}
 	if info, err := store.Stat(ctx, ref); err == nil {
 		info.Name = ref.String()
 		return []datastore.Info{info}, nil
 	}
 	return store.List(ctx, ref)
-}
-
-// parseListRef parses a reference to list; azblob://<container> alone
-// names the whole container.
-func parseListRef(s string) (datastore.Ref, error) {
-	if c, ok := strings.CutPrefix(strings.TrimSuffix(s, "/"), "azblob://"); ok && !strings.Contains(c, "/") {
-		if err := datastore.ValidateContainer(c); err != nil {
-			return datastore.Ref{}, err
-		}
-		return datastore.Ref{Scheme: datastore.SchemeAzblob, Container: c}, nil
-	}
-	return datastore.ParseRef(s)
 }

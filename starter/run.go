@@ -65,7 +65,7 @@ func checkInput(in workflows.PipelineInput) error {
 	if _, err := datastore.ParseRef(in.Data); err != nil {
 		return usagef("--data: %v", err)
 	}
-	if _, err := datastore.ParseRef(in.Outputs + "/" + in.Experiment); err != nil {
+	if _, err := datastore.ParsePrefix(in.Outputs); err != nil {
 		return usagef("--outputs: %v", err)
 	}
 	if err := in.Validate(); err != nil {

@@ -6,11 +6,9 @@ import (
 	"net"
 	"os"
 	"time"
-)
 
-// AzuriteAccountKey is the well-known key of Azurite's development account;
-// it is public and only ever valid against the emulator.
-const AzuriteAccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+	"github.com/temporal-ml/runctx-pipeline/datastore"
+)
 
 // Azurite is a running Azurite blob service.
 type Azurite struct {
@@ -19,15 +17,10 @@ type Azurite struct {
 	proc     *process
 }
 
-// AzuriteConnectionString returns the connection string of Azurite's
-// development account on the given blob endpoint port.
-func AzuriteConnectionString(port int) string {
-	return fmt.Sprintf("DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=%s;BlobEndpoint=http://%s/devstoreaccount1;",
-		AzuriteAccountKey, hostPort(port))
-}
-
 // ConnectionString returns the connection string for this instance.
-func (a *Azurite) ConnectionString() string { return AzuriteConnectionString(a.Port) }
+func (a *Azurite) ConnectionString() string {
+	return datastore.AzuriteConnectionString(hostPort(a.Port))
+}
 
 // StartAzurite starts azurite-blob on a free port with its data in dir.
 func StartAzurite(dir string) (*Azurite, error) {
