@@ -91,18 +91,9 @@ func (m *LDA) Fit(X [][]float64, y []int) error {
 			xc.Set(i, j, fac*xc.At(i, j)/std[j])
 		}
 	}
-	var svd mat.SVD
-	if !svd.Factorize(xc, mat.SVDThin) {
+	s, v, rank, ok := thinSVD(xc, func([]float64) float64 { return ldaTol })
+	if !ok {
 		return badInput("LDA: SVD of within-class data did not converge")
-	}
-	s := svd.Values(nil)
-	var v mat.Dense
-	svd.VTo(&v)
-	rank := 0
-	for _, sv := range s {
-		if sv > ldaTol {
-			rank++
-		}
 	}
 	if rank == 0 {
 		return nil // no within-class variance: priors decide
@@ -128,18 +119,9 @@ func (m *LDA) Fit(X [][]float64, y []int) error {
 			xb.Set(k, r, sum)
 		}
 	}
-	var svd2 mat.SVD
-	if !svd2.Factorize(xb, mat.SVDThin) {
+	_, v2, rank2, ok := thinSVD(xb, func(s []float64) float64 { return ldaTol * s[0] })
+	if !ok {
 		return badInput("LDA: SVD of between-class data did not converge")
-	}
-	s2 := svd2.Values(nil)
-	var v2 mat.Dense
-	svd2.VTo(&v2)
-	rank2 := 0
-	for _, sv := range s2 {
-		if sv > ldaTol*s2[0] {
-			rank2++
-		}
 	}
 	// scalings (d×rank2) = scalings1 · V2[:, :rank2]
 	sc := make([][]float64, d)
@@ -175,4 +157,24 @@ func (m *LDA) DecisionFunction(X [][]float64) ([][]float64, error) {
 // Predict returns the class with the largest decision value (first on ties).
 func (m *LDA) Predict(X [][]float64) ([]int, error) {
 	return linearPredict("LDA", m.Classes, m.Coef, m.Intercept, X)
+}
+
+// thinSVD factorizes m and returns its singular values, V, and the rank:
+// how many values exceed the tolerance tol computes from them. ok is false
+// when the factorization did not converge.
+func thinSVD(m *mat.Dense, tol func(values []float64) float64) (values []float64, v *mat.Dense, rank int, ok bool) {
+	var svd mat.SVD
+	if !svd.Factorize(m, mat.SVDThin) {
+		return nil, nil, 0, false
+	}
+	values = svd.Values(nil)
+	v = &mat.Dense{}
+	svd.VTo(v)
+	t := tol(values)
+	for _, sv := range values {
+		if sv > t {
+			rank++
+		}
+	}
+	return values, v, rank, true
 }
