@@ -5,9 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
@@ -83,20 +81,14 @@ func (s *stack) uploadIris() error {
 // workerLogging starts a worker on its own task queue whose training step
 // first logs n values to its run.
 func (s *stack) workerLogging(taskQueue string, n int) error {
-	w := worker.New(s.client, taskQueue, worker.Options{
-		Interceptors: []interceptor.WorkerInterceptor{pipeline.Interceptor(s.client, s.store)},
-	})
 	acts := pipeline.Activities(s.store)
-	w.RegisterWorkflow(workflows.TrainingPipeline)
-	w.RegisterActivityWithOptions(func(ctx context.Context, in activities.TrainInput) (activities.TrainResult, error) {
+	w := pipeline.NewWorkerWithTrain(s.client, taskQueue, s.store, worker.Options{}, func(ctx context.Context, in activities.TrainInput) (activities.TrainResult, error) {
 		run := runctx.FromContext(ctx)
 		for i := range n {
 			run.Log("loss", float64(i))
 		}
 		return acts.Train(ctx, in)
-	}, activity.RegisterOptions{Name: "Train"})
-	w.RegisterActivityWithOptions(acts.LookupChampion, activity.RegisterOptions{Name: "LookupChampion"})
-	w.RegisterActivityWithOptions(acts.RegisterModel, activity.RegisterOptions{Name: "RegisterModel"})
+	})
 	if err := w.Start(); err != nil {
 		return err
 	}

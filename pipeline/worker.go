@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
@@ -15,10 +16,24 @@ import (
 // NewWorker returns a worker on taskQueue with the workflow, the steps and
 // the run-context interceptor registered.
 func NewWorker(c client.Client, taskQueue string, store datastore.Resolver, opts worker.Options) worker.Worker {
+	return NewWorkerWithTrain(c, taskQueue, store, opts, nil)
+}
+
+// NewWorkerWithTrain is NewWorker with the training step replaced by train,
+// an activity function registered under the step's name (nil keeps the
+// real one). Tests and benchmarks wrap the real step with it: to fail once,
+// to log more, to return more.
+func NewWorkerWithTrain(c client.Client, taskQueue string, store datastore.Resolver, opts worker.Options, train any) worker.Worker {
 	opts.Interceptors = append(opts.Interceptors, Interceptor(c, store))
 	w := worker.New(c, taskQueue, opts)
 	w.RegisterWorkflow(workflows.TrainingPipeline)
-	w.RegisterActivity(Activities(store))
+	acts := Activities(store)
+	if train == nil {
+		train = acts.Train
+	}
+	w.RegisterActivityWithOptions(train, activity.RegisterOptions{Name: "Train"})
+	w.RegisterActivityWithOptions(acts.LookupChampion, activity.RegisterOptions{Name: "LookupChampion"})
+	w.RegisterActivityWithOptions(acts.RegisterModel, activity.RegisterOptions{Name: "RegisterModel"})
 	return w
 }
 

@@ -22,10 +22,8 @@ import (
 	sdkpb "go.temporal.io/api/sdk/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
-	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -68,19 +66,13 @@ func tableDigest(t *testing.T, rows [][]string) [32]byte {
 func startBigResultWorker(t *testing.T, c client.Client, taskQueue string, table [][]string) <-chan struct{} {
 	t.Helper()
 	acts := pipeline.Activities(stack.store)
-	w := worker.New(c, taskQueue, worker.Options{
-		Interceptors: []interceptor.WorkerInterceptor{pipeline.Interceptor(c, stack.store)},
-	})
-	w.RegisterWorkflow(workflows.TrainingPipeline)
 	returned := make(chan struct{})
 	var once sync.Once
-	w.RegisterActivityWithOptions(func(ctx context.Context, in activities.TrainInput) (bigTrainResult, error) {
+	w := pipeline.NewWorkerWithTrain(c, taskQueue, stack.store, worker.Options{}, func(ctx context.Context, in activities.TrainInput) (bigTrainResult, error) {
 		defer once.Do(func() { close(returned) })
 		res, err := acts.Train(ctx, in)
 		return bigTrainResult{TrainResult: res, Predictions: table}, err
-	}, activity.RegisterOptions{Name: "Train"})
-	w.RegisterActivityWithOptions(acts.LookupChampion, activity.RegisterOptions{Name: "LookupChampion"})
-	w.RegisterActivityWithOptions(acts.RegisterModel, activity.RegisterOptions{Name: "RegisterModel"})
+	})
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 	return returned

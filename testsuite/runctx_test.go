@@ -8,7 +8,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
@@ -22,14 +21,7 @@ import (
 // one), and stops it when the test ends.
 func startWorkerWithTrain(t *testing.T, taskQueue string, train func(context.Context, activities.TrainInput) (activities.TrainResult, error)) {
 	t.Helper()
-	w := worker.New(stack.client, taskQueue, worker.Options{
-		Interceptors: []interceptor.WorkerInterceptor{pipeline.Interceptor(stack.client, stack.store)},
-	})
-	w.RegisterWorkflow(workflows.TrainingPipeline)
-	acts := pipeline.Activities(stack.store)
-	w.RegisterActivityWithOptions(train, activity.RegisterOptions{Name: "Train"})
-	w.RegisterActivityWithOptions(acts.LookupChampion, activity.RegisterOptions{Name: "LookupChampion"})
-	w.RegisterActivityWithOptions(acts.RegisterModel, activity.RegisterOptions{Name: "RegisterModel"})
+	w := pipeline.NewWorkerWithTrain(stack.client, taskQueue, stack.store, worker.Options{}, train)
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 }
