@@ -45,7 +45,11 @@ func TestAzuriteStoppedMidRegistration(t *testing.T) {
 	dir := t.TempDir()
 	az, err := harness.StartAzurite(dir)
 	require.NoError(t, err, "this test needs Azurite")
-	defer func() { stopLater(az) }()
+	t.Cleanup(func() { // az is the restarted instance by then, if any
+		if az != nil {
+			az.Discard()
+		}
+	})
 	store, err := datastore.NewAzureBlob(datastore.AzureOptions{
 		ConnectionString: az.ConnectionString(),
 		ClientOptions: &azblob.ClientOptions{ClientOptions: azcore.ClientOptions{
