@@ -40,6 +40,9 @@ type TrainResult struct {
 	DataHash  string         `json:"data_hash"`
 }
 
+// RunSummary returns the training step's run summary (runctx.Summarizer).
+func (r TrainResult) RunSummary() runctx.Summary { return r.Step }
+
 // LookupInput names the model whose champion is looked up.
 type LookupInput struct {
 	ModelName string `json:"model_name"`
@@ -73,3 +76,6 @@ type RegisterResult struct {
 	Reason     string         `json:"reason,omitempty"`
 	Champion   Champion       `json:"champion"`
 }
+
+// RunSummary returns the register step's run summary (runctx.Summarizer).
+func (r RegisterResult) RunSummary() runctx.Summary { return r.Step }

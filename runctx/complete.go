@@ -6,16 +6,33 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 )
 
 // Complete ends the run: it writes the run's record, one JSON document,
-// and returns the summary that belongs in workflow history. stepErr is the
+// and returns the summary that belongs in workflow history, with the parent
+// changes not yet sent; return it in the step's result (see Summarizer). stepErr is the
 // step's error, if it failed; the record is written either way. Calling
 // Complete again rewrites the record only to mark a completed run failed
 // (the step failed after completing its run). A local activity's run keeps
 // no record.
 func (r *Run) Complete(ctx context.Context, stepErr error) (Summary, error) {
+	changes, perr := r.parent.handOff()
+	r.mu.Lock()
+	r.parentChanges = append(r.parentChanges, changes...)
+	r.mu.Unlock()
+	if perr != nil && stepErr == nil {
+		stepErr = perr
+	}
+	s, err := r.complete(ctx, stepErr)
+	if err == nil {
+		err = perr
+	}
+	return s, err
+}
+
+func (r *Run) complete(ctx context.Context, stepErr error) (Summary, error) {
 	r.mu.Lock()
 	if r.written && (stepErr == nil || r.status == StatusFailed) {
 		s := r.summaryLocked()
@@ -69,7 +86,28 @@ func (r *Run) summaryLocked() Summary {
 		Tags:       maps.Clone(r.tags),
 		Properties: maps.Clone(r.properties),
 		Metrics:    r.lastValues(),
+		Parent:     slices.Clone(r.parentChanges),
 	}
+}
+
+// sendUndelivered sends the parent changes that will not reach the
+// pipeline in the step's result: those queued after Complete, and those
+// in the summary when the step failed or its result does not carry it.
+func (r *Run) sendUndelivered(result any, succeeded bool) error {
+	late, _ := r.parent.handOff()
+	r.mu.Lock()
+	handed := r.parentChanges
+	r.mu.Unlock()
+	if s, ok := result.(Summarizer); !succeeded || !ok || s.RunSummary().RunID != r.id || len(s.RunSummary().Parent) != len(handed) {
+		late = append(slices.Clone(handed), late...)
+	}
+	if len(late) == 0 {
+		return nil
+	}
+	r.parent.mu.Lock()
+	r.parent.pending = append(late, r.parent.pending...)
+	r.parent.mu.Unlock()
+	return r.parent.Flush()
 }
 
 // Record returns a snapshot of everything the run logged.

@@ -3,6 +3,7 @@ package runctx
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
@@ -29,6 +30,10 @@ type InterceptorOptions struct {
 	// DefaultOutputs is the outputs prefix for steps of workflows that did
 	// not start a Pipeline; the workflow ID is appended.
 	DefaultOutputs string
+	// ParentLinger is how long a step's parent changes may wait to ride in
+	// its result before they are sent as updates: 0 means
+	// DefaultParentLinger, a negative value sends each at once.
+	ParentLinger time.Duration
 }
 
 // NewInterceptor returns the worker interceptor that gives every activity
@@ -70,7 +75,11 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.E
 	run.attempt = info.Attempt
 	run.outputs = join(scope.Outputs, info.ActivityID)
 	run.store = a.opts.Storage
-	run.parent = &Parent{ctx: ctx, workflowID: run.workflowID, runID: run.wfRunID, stepRunID: run.id}
+	linger := a.opts.ParentLinger
+	if linger == 0 {
+		linger = DefaultParentLinger
+	}
+	run.parent = &Parent{ctx: ctx, workflowID: run.workflowID, runID: run.wfRunID, stepRunID: run.id, linger: linger}
 	if info.IsLocalActivity {
 		// A local activity is a tiny step inside a workflow task: it has
 		// no record of its own and cannot update its parent (the workflow
@@ -81,9 +90,18 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.E
 	}
 	res, err := a.Next.ExecuteActivity(WithRun(ctx, run), in)
 	if _, cerr := run.Complete(ctx, err); cerr != nil && err == nil {
-		return nil, cerr
+		err = cerr
 	}
-	return res, err
+	// Parent changes that will not reach the pipeline in the result are
+	// sent now, while the step is still open; a failed step's too, as
+	// Azure ML applies run.parent calls at once.
+	if ferr := run.sendUndelivered(res, err == nil); ferr != nil && err == nil {
+		err = ferr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // StepRunID returns the run ID of a step: the workflow ID and the activity

@@ -57,9 +57,10 @@ type StepInfo struct {
 // parent updates, publishes tags as search attributes and memo, and answers
 // the run, steps and metrics queries.
 type Pipeline struct {
-	opts  PipelineOptions
-	attrs map[string]TagAttribute
-	rec   ParentRecord
+	opts    PipelineOptions
+	attrs   map[string]TagAttribute
+	rec     ParentRecord
+	applied map[string]bool // IDs of the steps' changes applied
 }
 
 // StartPipeline makes the workflow a pipeline run: it returns a context
@@ -72,7 +73,7 @@ type Pipeline struct {
 //workflowcheck:ignore
 func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context, *Pipeline, error) {
 	info := workflow.GetInfo(ctx)
-	p := &Pipeline{opts: opts, attrs: map[string]TagAttribute{}, rec: ParentRecord{
+	p := &Pipeline{opts: opts, attrs: map[string]TagAttribute{}, applied: map[string]bool{}, rec: ParentRecord{
 		WorkflowID: info.WorkflowExecution.ID,
 		RunID:      info.WorkflowExecution.RunID,
 		Experiment: opts.Scope.Experiment,
@@ -152,15 +153,22 @@ func (p *Pipeline) validate(c ParentChange) error {
 }
 
 // Apply applies a change to the parent run and publishes it: typed search
-// attributes, the memo (tags, properties) and the current details.
+// attributes, the memo (tags, properties) and the current details. A step's
+// change (one with an ID) is applied once, however often it arrives.
 //
 // workflowcheck flags its map iteration; it is order-independent (sorted
 // keys, or copies into maps), so it is deterministic.
 //
 //workflowcheck:ignore
 func (p *Pipeline) Apply(ctx workflow.Context, c ParentChange) error {
+	if c.ID != "" && p.applied[c.ID] {
+		return nil
+	}
 	if err := p.validate(c); err != nil {
 		return err
+	}
+	if c.ID != "" {
+		p.applied[c.ID] = true
 	}
 	var updates []temporal.SearchAttributeUpdate
 	for _, k := range slices.Sorted(maps.Keys(c.Tags)) {
@@ -213,8 +221,10 @@ func (p *Pipeline) StepStarted(ctx workflow.Context, name string) {
 	p.publishDetails(ctx)
 }
 
-// StepEnded records a step's summary, or its error.
-func (p *Pipeline) StepEnded(ctx workflow.Context, name string, s Summary, err error) {
+// StepEnded records a step's summary, or its error, and applies the parent
+// changes that rode in the summary. It returns the error of a change the
+// pipeline refuses (a write-once property given another value).
+func (p *Pipeline) StepEnded(ctx workflow.Context, name string, s Summary, err error) error {
 	st := p.step(name)
 	st.Status, st.RecordRef = StatusCompleted, s.RecordRef
 	st.Tags, st.Properties, st.Metrics = s.Tags, s.Properties, s.Metrics
@@ -222,6 +232,12 @@ func (p *Pipeline) StepEnded(ctx workflow.Context, name string, s Summary, err e
 		st.Status, st.Reason = StatusFailed, err.Error()
 	}
 	p.publishDetails(ctx)
+	for _, c := range s.Parent {
+		if err := p.Apply(ctx, c); err != nil {
+			return fmt.Errorf("step %s: parent change %s: %w", name, c.ID, err)
+		}
+	}
+	return nil
 }
 
 // StepSkipped records that a step did not run, and why.

@@ -58,8 +58,9 @@ const (
 )
 
 // Summary is the small part of a Record that goes into workflow history:
-// tags, properties, the last value of each scalar metric, and where the full
-// record is stored.
+// tags, properties, the last value of each scalar metric, where the full
+// record is stored, and the parent changes not yet sent, which the
+// pipeline applies when the step's result reaches it (Pipeline.StepEnded).
 type Summary struct {
 	RunID      string             `json:"run_id"`
 	Name       string             `json:"name"`
@@ -68,4 +69,13 @@ type Summary struct {
 	Tags       map[string]string  `json:"tags,omitempty"`
 	Properties map[string]string  `json:"properties,omitempty"`
 	Metrics    map[string]float64 `json:"metrics,omitempty"`
+	Parent     []ParentChange     `json:"parent,omitempty"`
+}
+
+// Summarizer is implemented by a step result that carries its run's
+// Summary, the one Complete returned. The parent changes in that summary
+// reach the pipeline with the result; for any other result the worker
+// sends them as updates before the step ends.
+type Summarizer interface {
+	RunSummary() Summary
 }

@@ -46,7 +46,9 @@ type Run struct {
 	properties map[string]string
 	status     string
 	errText    string
-	written    bool
+	// parentChanges were handed to a summary by Complete, not sent.
+	parentChanges []ParentChange
+	written       bool
 }
 
 func newRun(id, name string) *Run {

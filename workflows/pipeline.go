@@ -66,7 +66,9 @@ func TrainingPipeline(ctx workflow.Context, in PipelineInput) (PipelineResult, e
 				Accuracy: accuracy, Threshold: in.Threshold,
 				Data: in.Data, DataHash: tr.DataHash, Experiment: in.Experiment,
 			}).Get(ctx, &rr)
-		p.StepEnded(ctx, activities.StepRegister, rr.Step, err)
+		if perr := p.StepEnded(ctx, activities.StepRegister, rr.Step, err); err == nil {
+			err = perr
+		}
 		if err != nil {
 			return PipelineResult{}, err
 		}
@@ -115,18 +117,22 @@ func trainAndLookup(ctx workflow.Context, p *runctx.Pipeline, in PipelineInput) 
 		trainF := workflow.ExecuteActivity(step(ctx, activities.StepTrain, "train: six classifiers on "+in.Data), a.Train, trainIn)
 		lookupF := workflow.ExecuteActivity(step(ctx, activities.StepLookup, lookupSummary), a.LookupChampion, lookupIn)
 		err := trainF.Get(ctx, &tr)
-		p.StepEnded(ctx, activities.StepTrain, tr.Step, err)
+		if perr := p.StepEnded(ctx, activities.StepTrain, tr.Step, err); err == nil {
+			err = perr
+		}
 		if err != nil {
 			return tr, champ, err
 		}
 		err = lookupF.Get(ctx, &champ)
-		p.StepEnded(ctx, activities.StepLookup, runctx.Summary{}, err)
+		_ = p.StepEnded(ctx, activities.StepLookup, runctx.Summary{}, err) // no summary, no changes to refuse
 		return tr, champ, err
 	}
 
 	p.StepStarted(ctx, activities.StepTrain)
 	err := workflow.ExecuteActivity(step(ctx, activities.StepTrain, "train: six classifiers on "+in.Data), a.Train, trainIn).Get(ctx, &tr)
-	p.StepEnded(ctx, activities.StepTrain, tr.Step, err)
+	if perr := p.StepEnded(ctx, activities.StepTrain, tr.Step, err); err == nil {
+		err = perr
+	}
 	if err != nil {
 		return tr, champ, err
 	}
@@ -137,7 +143,7 @@ func trainAndLookup(ctx workflow.Context, p *runctx.Pipeline, in PipelineInput) 
 		Summary:             lookupSummary,
 	})
 	err = workflow.ExecuteLocalActivity(lctx, a.LookupChampion, lookupIn).Get(ctx, &champ)
-	p.StepEnded(ctx, activities.StepLookup, runctx.Summary{}, err)
+	_ = p.StepEnded(ctx, activities.StepLookup, runctx.Summary{}, err) // no summary, no changes to refuse
 	return tr, champ, err
 }
 

@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/suite"
@@ -174,6 +175,64 @@ func (s *PipelineSuite) TestBadInputFailsBeforeAnyStep() {
 			var appErr *temporal.ApplicationError
 			s.Require().True(errors.As(err, &appErr))
 			s.True(appErr.NonRetryable())
+		})
+	}
+}
+
+// TestParentChangesInTheSummary: the changes a step's summary carries are
+// applied when the step ends, once even if the same change (same ID) came
+// by update first; a change the pipeline refuses fails it.
+func (s *PipelineSuite) TestParentChangesInTheSummary() {
+	change := runctx.ParentChange{ID: "wf_train/parent/1", Step: "wf_train",
+		Tags: map[string]string{"best_model": "KNN", "accuracy": "0.93"}, Properties: map[string]string{"accuracy": "0.93"},
+		Metrics: map[string]float64{"accuracy": 0.93}}
+	tests := []struct {
+		name        string
+		sentBefore  *runctx.ParentChange // by update, while the step runs
+		wantMetrics []float64
+		wantErr     string
+	}{
+		{name: "in the summary only", wantMetrics: []float64{0.93}},
+		{name: "also sent by update", sentBefore: &change, wantMetrics: []float64{0.93}},
+		{name: "refused", sentBefore: &runctx.ParentChange{ID: "wf_train/parent/0", Properties: map[string]string{"accuracy": "0.5"}},
+			wantErr: `"accuracy" is "0.5", not "0.93"`},
+	}
+	for _, tt := range tests {
+		s.Run(tt.name, func() {
+			s.SetupTest()
+			s.env.OnActivity(a.Train, mock.Anything, mock.Anything).After(100*time.Millisecond).Return(activities.TrainResult{
+				Step: runctx.Summary{Name: "Train", Status: runctx.StatusCompleted,
+					Tags: map[string]string{"best_model": "KNN", "accuracy": "0.93"}, Parent: []runctx.ParentChange{change}},
+				ModelType: "KNN",
+			}, nil).Once()
+			if tt.wantErr == "" {
+				s.champion(activities.Champion{Exists: true, Version: 1, Accuracy: 0.99})
+			}
+			sa := map[string]any{}
+			if tt.wantErr == "" {
+				s.env.OnUpsertTypedSearchAttributes(mock.Anything).Return(nil).Run(func(args mock.Arguments) {
+					for k, v := range args.Get(0).(temporal.SearchAttributes).GetUntypedValues() {
+						sa[k.GetName()] = v
+					}
+				})
+			}
+			if tt.sentBefore != nil {
+				s.env.RegisterDelayedCallback(func() {
+					s.env.UpdateWorkflow(runctx.UpdateParent, tt.sentBefore.ID, &testsuite.TestUpdateCallback{
+						OnReject: func(err error) { s.Fail("rejected", err.Error()) }, OnAccept: func() {},
+						OnComplete: func(_ any, err error) { s.NoError(err) },
+					}, *tt.sentBefore)
+				}, 0)
+			}
+			s.env.ExecuteWorkflow(TrainingPipeline, PipelineInput{})
+			if tt.wantErr != "" {
+				s.Require().Error(s.env.GetWorkflowError())
+				s.ErrorContains(s.env.GetWorkflowError(), tt.wantErr)
+				return
+			}
+			res := s.result()
+			s.Equal(tt.wantMetrics, res.Metrics["accuracy"])
+			s.Equal(map[string]any{"Accuracy": 0.93, "BestModel": "KNN", "ModelRegistered": false}, sa)
 		})
 	}
 }
