@@ -196,6 +196,25 @@ func writeLatency(r *strings.Builder, fl, pl []latency, compute []time.Duration,
 	fmt.Fprintf(r, "| history events | %d | %d | |\n", fl[0].events, pl[0].events)
 	fmt.Fprintf(r, "| history bytes | %d | %d | |\n", fl[0].bytes, pl[0].bytes)
 	fmt.Fprintf(r, "| throughput, %d in flight, one worker, mean of rounds (goal ≥ 0.8×) | %.1f /s | %.1f /s | %.2f× |\n", inflight, ft, pt, pt/ft)
+
+	fmt.Fprintf(r, "\n### Where the time goes (server side, p50 of each stretch)\n\n| stretch | floor | pipeline |\n|---|---|---|\n")
+	for i, name := range phaseNames {
+		fmt.Fprintf(r, "| %s | %s | %s |\n", name, phaseP50(fl, i), phaseP50(pl, i))
+	}
+}
+
+// phaseP50 returns the p50 of stretch i over the runs that have it.
+func phaseP50(ls []latency, i int) string {
+	var ds []time.Duration
+	for _, l := range ls {
+		if i < len(l.phases) {
+			ds = append(ds, l.phases[i])
+		}
+	}
+	if len(ds) == 0 {
+		return "–"
+	}
+	return ms(percentile(ds, 50))
 }
 
 func benchLog(b *testing.B) {

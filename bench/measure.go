@@ -21,6 +21,28 @@ type latency struct {
 	events         int
 	bytes          int64
 	run            client.WorkflowRun
+	phases         []time.Duration // see phaseNames
+}
+
+// phaseNames name the stretches of a pipeline-shaped history between its
+// milestones: the start, each activity's scheduling and completion, and
+// the workflow's completion.
+var phaseNames = []string{
+	"start to training scheduled (first workflow task)",
+	"training step (scheduled to completed)",
+	"training completed to register scheduled (workflow task, lookup)",
+	"register step (scheduled to completed)",
+	"register completed to workflow completed (last workflow task)",
+}
+
+// phases returns the stretches between the milestones of a history, in
+// order; a history with another shape gives fewer.
+func phases(milestones []time.Time) []time.Duration {
+	var out []time.Duration
+	for i := 1; i < len(milestones); i++ {
+		out = append(out, milestones[i].Sub(milestones[i-1]))
+	}
+	return out
 }
 
 // runOnce starts a workflow, waits for it, and reads its history.
@@ -36,18 +58,26 @@ func runOnce(ctx context.Context, c client.Client, start starter, i int) (latenc
 	l := latency{client: time.Since(t0), run: run}
 	it := c.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	var first, last time.Time
+	var milestones []time.Time
 	for it.HasNext() {
 		e, err := it.Next()
 		if err != nil {
 			return latency{}, err
 		}
+		t := e.GetEventTime().AsTime()
 		if first.IsZero() {
-			first = e.GetEventTime().AsTime()
+			first = t
 		}
-		last = e.GetEventTime().AsTime()
+		last = t
 		l.events++
+		switch e.GetEventType() {
+		case enums.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, enums.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+			enums.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, enums.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
+			milestones = append(milestones, t)
+		}
 	}
 	l.server = last.Sub(first)
+	l.phases = phases(milestones)
 	d, err := c.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
 	if err != nil {
 		return latency{}, err

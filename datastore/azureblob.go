@@ -1,6 +1,7 @@
 package datastore
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
@@ -123,8 +125,9 @@ func (a *AzureBlob) Read(ctx context.Context, containerName, name string) (io.Re
 	return resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: readRetries}), info, nil
 }
 
-// Write streams r into a block blob, block by block, never holding more
-// than a few blocks in memory. Create-only and if-match are sent as
+// Write stores r as a block blob. A body of up to one block goes in one
+// Put Blob request; a larger one is streamed block by block, never holding
+// more than a few blocks in memory. Create-only and if-match are sent as
 // If-None-Match: * and If-Match access conditions, so Azure decides them
 // atomically.
 func (a *AzureBlob) Write(ctx context.Context, containerName, name string, r io.Reader, opts WriteOptions) (ETag, error) {
@@ -134,19 +137,34 @@ func (a *AzureBlob) Write(ctx context.Context, containerName, name string, r io.
 	if err := a.ensureContainer(ctx, containerName); err != nil {
 		return "", err
 	}
-	uo := &blockblob.UploadStreamOptions{BlockSize: uploadBlockSize, Concurrency: uploadConcurrency,
-		Metadata: toAzureMetadata(opts.Metadata), AccessConditions: accessConditions(opts)}
-	if opts.ContentType != "" {
-		uo.HTTPHeaders = &blob.HTTPHeaders{BlobContentType: &opts.ContentType}
+	head, err := io.ReadAll(io.LimitReader(r, uploadBlockSize+1))
+	if err != nil {
+		return "", fmt.Errorf("datastore: write azblob://%s/%s: read body: %w", containerName, name, err)
 	}
-	resp, err := a.blob(containerName, name).UploadStream(ctx, r, uo)
+	var headers *blob.HTTPHeaders
+	if opts.ContentType != "" {
+		headers = &blob.HTTPHeaders{BlobContentType: &opts.ContentType}
+	}
+	var etag *azcore.ETag
+	if len(head) <= uploadBlockSize {
+		var resp blockblob.UploadResponse
+		resp, err = a.blob(containerName, name).Upload(ctx, streaming.NopCloser(bytes.NewReader(head)), &blockblob.UploadOptions{
+			HTTPHeaders: headers, Metadata: toAzureMetadata(opts.Metadata), AccessConditions: accessConditions(opts)})
+		etag = resp.ETag
+	} else {
+		var resp blockblob.UploadStreamResponse
+		resp, err = a.blob(containerName, name).UploadStream(ctx, io.MultiReader(bytes.NewReader(head), r), &blockblob.UploadStreamOptions{
+			BlockSize: uploadBlockSize, Concurrency: uploadConcurrency,
+			HTTPHeaders: headers, Metadata: toAzureMetadata(opts.Metadata), AccessConditions: accessConditions(opts)})
+		etag = resp.ETag
+	}
 	if err != nil {
 		if bloberror.HasCode(err, bloberror.ContainerNotFound) {
 			a.ready.Delete(containerName) // deleted behind our back: recreate next time
 		}
 		return "", azErr("write", containerName, name, err)
 	}
-	return etagOf(resp.ETag), nil
+	return etagOf(etag), nil
 }
 
 func (a *AzureBlob) ensureContainer(ctx context.Context, containerName string) error {
