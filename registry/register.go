@@ -59,51 +59,84 @@ func (r *Registry) Register(ctx context.Context, req RegisterRequest) (Result, e
 	if err := checkRequest(req); err != nil {
 		return Result{}, err
 	}
+	// Stage the model while the champion and the claim are read: a claim
+	// needs it staged first, and most registrations claim.
+	staging := make(chan error, 1)
+	go func() { staging <- r.stage(ctx, req) }()
+	res, staged, err := r.register(ctx, req, staging)
+	if !staged {
+		<-staging
+	}
+	if err == nil && !res.stagingDeleted {
+		// Nothing of this run is left to complete: the staged model goes.
+		_ = r.store.Delete(ctx, Container, stagingPath(req.Name, req.Run.RunID)) // best effort
+	}
+	return res.Result, err
+}
+
+// outcome is a Result and whether the staged model was deleted already.
+type outcome struct {
+	Result
+	stagingDeleted bool
+}
+
+// register is Register's loop; staging yields the error of staging the
+// model, and staged says whether it was received.
+func (r *Registry) register(ctx context.Context, req RegisterRequest, staging <-chan error) (res outcome, staged bool, err error) {
 	if !req.FirstAttempt {
 		if res, ok, err := r.resume(ctx, req); err != nil || ok {
-			return res, err
+			return outcome{Result: res}, false, err
 		}
 	}
 	for range maxAttempts {
 		if err := ctx.Err(); err != nil {
-			return Result{}, err
+			return outcome{}, staged, err
 		}
 		ch, etag, exists, err := r.readChampion(ctx, req.Name)
 		if err != nil {
-			return Result{}, err
+			return outcome{}, staged, err
 		}
 		if exists && ch.RunID == req.Run.RunID {
-			return r.registered(ctx, req.Name, ch.Version)
+			res, err := r.registered(ctx, req.Name, ch.Version)
+			return outcome{Result: res}, staged, err
 		}
 		n := ch.Version + 1
 		claim, found, err := r.readClaim(ctx, req.Name, n)
 		if err != nil {
-			return Result{}, err
+			return outcome{}, staged, err
 		}
 		if found {
 			if err := r.complete(ctx, claim); err != nil {
-				return Result{}, err
+				return outcome{}, staged, err
 			}
 			if claim.Run.RunID == req.Run.RunID {
-				return r.finish(ctx, req, n)
+				res, err := r.registered(ctx, req.Name, n)
+				return outcome{Result: res}, staged, err
 			}
 			continue
 		}
 		if reason := notBetter(req, ch, exists); reason != "" {
-			return r.notRegistered(ctx, req, ch.Version, exists, reason)
+			res, err := r.notRegistered(ctx, req, ch.Version, exists, reason)
+			return outcome{Result: res}, staged, err
+		}
+		if !staged {
+			staged = true
+			if err := <-staging; err != nil {
+				return outcome{}, staged, err
+			}
 		}
 		v := r.newVersion(req, n)
-		if err := r.claim(ctx, req, v); errors.Is(err, datastore.ErrPreconditionFailed) {
+		if err := r.claim(ctx, v); errors.Is(err, datastore.ErrPreconditionFailed) {
 			continue // another registrar took n; help it on the next turn
 		} else if err != nil {
-			return Result{}, err
+			return outcome{}, staged, err
 		}
 		if err := r.completeOwn(ctx, v, req.Model, etag, exists); err != nil {
-			return Result{}, err
+			return outcome{}, staged, err
 		}
-		return Result{Registered: true, Version: n, Champion: v, Reason: fmt.Sprintf("registered as v%d", n)}, nil
+		return outcome{Result: Result{Registered: true, Version: n, Champion: v, Reason: fmt.Sprintf("registered as v%d", n)}, stagingDeleted: true}, staged, nil
 	}
-	return Result{}, fmt.Errorf("registry: register %s for run %s: gave up after %d attempts", req.Name, req.Run.RunID, maxAttempts)
+	return outcome{}, staged, fmt.Errorf("registry: register %s for run %s: gave up after %d attempts", req.Name, req.Run.RunID, maxAttempts)
 }
 
 func checkRequest(req RegisterRequest) error {
@@ -140,15 +173,21 @@ func (r *Registry) newVersion(req RegisterRequest, n int) *Version {
 		DataRef: req.DataRef, DataHash: req.DataHash}
 }
 
-// claim stages the model, then creates versions/<n>/meta.json create-only.
-func (r *Registry) claim(ctx context.Context, req RegisterRequest, v *Version) error {
+// stage writes the model where a registrar completing this run's claim
+// finds it.
+func (r *Registry) stage(ctx context.Context, req RegisterRequest) error {
 	if _, err := r.store.Write(ctx, Container, stagingPath(req.Name, req.Run.RunID), bytes.NewReader(req.Model),
 		datastore.WriteOptions{ContentType: jsonType}); err != nil {
 		return fmt.Errorf("registry: stage %s for run %s: %w", req.Name, req.Run.RunID, err)
 	}
+	return nil
+}
+
+// claim creates versions/<n>/meta.json create-only; the model is staged.
+func (r *Registry) claim(ctx context.Context, v *Version) error {
 	_, err := r.writeJSON(ctx, metaPath(v.Name, v.Version), v, datastore.WriteOptions{IfNoneMatch: true, Metadata: claimMetadata(v)})
 	if err != nil {
-		return fmt.Errorf("registry: claim %s v%d for run %s: %w", v.Name, v.Version, req.Run.RunID, err)
+		return fmt.Errorf("registry: claim %s v%d for run %s: %w", v.Name, v.Version, v.Run.RunID, err)
 	}
 	return nil
 }
@@ -178,7 +217,7 @@ func (r *Registry) resume(ctx context.Context, req RegisterRequest) (Result, boo
 		if err := r.complete(ctx, claim); err != nil {
 			return Result{}, false, err
 		}
-		res, err := r.finish(ctx, req, n)
+		res, err := r.registered(ctx, req.Name, n)
 		return res, err == nil, err
 	}
 	return Result{}, false, nil
@@ -201,12 +240,6 @@ func (r *Registry) notRegistered(ctx context.Context, req RegisterRequest, champ
 		res.Champion = v
 	}
 	return res, nil
-}
-
-// finish deletes the run's staged model (best effort) and reports version n.
-func (r *Registry) finish(ctx context.Context, req RegisterRequest, n int) (Result, error) {
-	_ = r.store.Delete(ctx, Container, stagingPath(req.Name, req.Run.RunID))
-	return r.registered(ctx, req.Name, n)
 }
 
 func (r *Registry) registered(ctx context.Context, name string, n int) (Result, error) {

@@ -76,6 +76,15 @@ func modelFile(t *testing.T, r *registry.Registry, name string, v int) string {
 	return string(b)
 }
 
+// noStaging checks that no staged model is left behind: every request
+// that returned without error completed or gave up its claim.
+func noStaging(t *testing.T, s datastore.Store, name string) {
+	t.Helper()
+	staged, err := s.List(context.Background(), registry.Container, name+"/staging/")
+	require.NoError(t, err)
+	assert.Empty(t, staged, "staging is cleaned up")
+}
+
 // writeCrashedClaim leaves what a registrar that died right after claiming
 // version n leaves: the staged model and versions/<n>/meta.json.
 func writeCrashedClaim(t *testing.T, s datastore.Store, rq registry.RegisterRequest, n int) {
@@ -116,9 +125,7 @@ var registryCases = []struct {
 		names, err := r.Names(context.Background())
 		require.NoError(t, err)
 		assert.Contains(t, names, name)
-		staged, err := s.List(context.Background(), registry.Container, name+"/staging/")
-		require.NoError(t, err)
-		assert.Empty(t, staged, "staging is cleaned up")
+		noStaging(t, s, name)
 		_, err = r.ModelFile(context.Background(), name, 2)
 		assert.ErrorIs(t, err, datastore.ErrNotFound)
 	}},
@@ -137,6 +144,7 @@ var registryCases = []struct {
 		assert.True(t, res.Registered)
 		assert.Equal(t, 2, res.Version)
 		checkVersions(t, r, name, "run-a", "run-b")
+		noStaging(t, s, name)
 	}},
 	{"Threshold", func(t *testing.T, s datastore.Store, name string) {
 		r := registry.New(s)
@@ -147,6 +155,7 @@ var registryCases = []struct {
 		assert.Contains(t, res.Reason, "below threshold")
 		assert.Nil(t, res.Champion)
 		checkVersions(t, r, name)
+		noStaging(t, s, name)
 		rq = req(name, "run-b", 0.81)
 		rq.Threshold = 0.8
 		assert.True(t, register(t, r, rq).Registered)
@@ -189,6 +198,7 @@ var registryCases = []struct {
 		sorted := append([]float64(nil), accs...)
 		sort.Float64s(sorted)
 		assert.Equal(t, sorted[n-1], vs[len(vs)-1].Accuracy, "champion has the best accuracy")
+		noStaging(t, s, name)
 	}},
 	{"RetrySameRun", func(t *testing.T, s datastore.Store, name string) {
 		r := registry.New(s)
@@ -202,6 +212,7 @@ var registryCases = []struct {
 		assert.Equal(t, 1, late.Version)
 		assert.Equal(t, 2, late.Champion.Version)
 		checkVersions(t, r, name, "run-a", "run-b")
+		noStaging(t, s, name)
 	}},
 	{"CrashThenSameRun", func(t *testing.T, s datastore.Store, name string) {
 		r := registry.New(s)
