@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/registry"
@@ -57,6 +58,20 @@ func (a *Activities) RegisterModel(ctx context.Context, in RegisterInput) (Regis
 
 	info := activity.GetInfo(ctx)
 	acc := strconv.FormatFloat(in.Accuracy, 'f', -1, 64)
+	// Once the version is claimed the outcome is known: the run's record is
+	// written while the registry moves the champion.
+	var recorded sync.WaitGroup
+	var summary runctx.Summary
+	var recordErr error
+	recordedEarly := false
+	claimed := func(n int) {
+		recordedEarly = true
+		recorded.Add(1)
+		go func() {
+			defer recorded.Done()
+			summary, recordErr = recordOutcome(ctx, run, true, n)
+		}()
+	}
 	res, err := a.Registry.Register(ctx, registry.RegisterRequest{
 		Name:        in.ModelName,
 		Model:       model,
@@ -74,20 +89,30 @@ func (a *Activities) RegisterModel(ctx context.Context, in RegisterInput) (Regis
 		DataRef:      in.Data,
 		DataHash:     in.DataHash,
 		FirstAttempt: info.Attempt == 1,
+		OnClaimed:    claimed,
 	})
+	recorded.Wait()
 	if errors.Is(err, datastore.ErrBadRef) {
 		return RegisterResult{}, badData(err)
 	}
 	if err != nil {
 		return RegisterResult{}, fmt.Errorf("register %s: %w", in.ModelName, err)
 	}
-	run.Log("model_version", float64(res.Version))
-	if err := run.SetTags(map[string]string{"registered": strconv.FormatBool(res.Registered)}); err != nil {
-		return RegisterResult{}, err
+	if !recordedEarly {
+		summary, recordErr = recordOutcome(ctx, run, res.Registered, res.Version)
 	}
-	summary, err := run.Complete(ctx, nil)
-	if err != nil {
-		return RegisterResult{}, err
+	if recordErr != nil {
+		return RegisterResult{}, recordErr
 	}
 	return RegisterResult{Step: summary, Registered: res.Registered, Version: res.Version, Reason: res.Reason, Champion: championOf(res.Champion)}, nil
+}
+
+// recordOutcome logs and tags the register step's outcome and completes
+// its run (writes its record).
+func recordOutcome(ctx context.Context, run *runctx.Run, registered bool, version int) (runctx.Summary, error) {
+	run.Log("model_version", float64(version))
+	if err := run.SetTags(map[string]string{"registered": strconv.FormatBool(registered)}); err != nil {
+		return runctx.Summary{}, err
+	}
+	return run.Complete(ctx, nil)
 }

@@ -28,6 +28,11 @@ type RegisterRequest struct {
 	// (a Temporal activity's first attempt): Register then skips looking
 	// for a version this run already made.
 	FirstAttempt bool
+	// OnClaimed, if set, is called once this call has claimed version n,
+	// before it moves the champion: the outcome is decided (should this
+	// call fail now, a retry or another registrar completes version n), so
+	// the caller may record it while Register finishes.
+	OnClaimed func(n int)
 }
 
 // Result tells what Register did.
@@ -130,6 +135,9 @@ func (r *Registry) register(ctx context.Context, req RegisterRequest, staging <-
 			continue // another registrar took n; help it on the next turn
 		} else if err != nil {
 			return outcome{}, staged, err
+		}
+		if req.OnClaimed != nil {
+			req.OnClaimed(n)
 		}
 		if err := r.completeOwn(ctx, v, req.Model, etag, exists); err != nil {
 			return outcome{}, staged, err

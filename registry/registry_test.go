@@ -200,6 +200,23 @@ var registryCases = []struct {
 		assert.Equal(t, sorted[n-1], vs[len(vs)-1].Accuracy, "champion has the best accuracy")
 		noStaging(t, s, name)
 	}},
+	{"OnClaimed", func(t *testing.T, s datastore.Store, name string) {
+		r := registry.New(s)
+		var claimed []int
+		call := func(rq registry.RegisterRequest) registry.Result {
+			rq.OnClaimed = func(n int) {
+				_, err := r.ModelFile(context.Background(), name, n-1)
+				assert.True(t, n == 1 || err == nil, "v%d is complete before v%d is claimed", n-1, n)
+				claimed = append(claimed, n)
+			}
+			return register(t, r, rq)
+		}
+		call(req(name, "run-a", 0.9))
+		call(req(name, "run-low", 0.8))
+		call(req(name, "run-a", 0.9))
+		call(req(name, "run-b", 0.95))
+		assert.Equal(t, []int{1, 2}, claimed, "once per version claimed; not for a refusal or a retry")
+	}},
 	{"RetrySameRun", func(t *testing.T, s datastore.Store, name string) {
 		r := registry.New(s)
 		first := register(t, r, req(name, "run-a", 0.9))
