@@ -1,7 +1,6 @@
 package registry
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,37 +8,29 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 )
 
-// complete finishes the claim v (by its owner or by a helper): it copies
-// the staged model to versions/<n>/model.json unless it is there, then
-// moves champion.json from n-1 to n.
+// complete finishes the claim v (by its owner or by a helper): it moves
+// champion.json from n-1 to n. A claim of the first layout (no model_blob)
+// first gets its staged model copied to versions/<n>/model.json.
 func (r *Registry) complete(ctx context.Context, v *Version) error {
+	if v.ModelBlob != "" {
+		return r.advanceChampion(ctx, v.Name, Champion{Version: v.Version, Accuracy: v.Accuracy, RunID: v.Run.RunID})
+	}
 	if err := r.copyModel(ctx, v); err != nil {
 		return err
 	}
-	return r.advanceChampion(ctx, v.Name, Champion{Version: v.Version, Accuracy: v.Accuracy, RunID: v.Run.RunID})
+	if err := r.advanceChampion(ctx, v.Name, Champion{Version: v.Version, Accuracy: v.Accuracy, RunID: v.Run.RunID}); err != nil {
+		return err
+	}
+	_ = r.store.Delete(ctx, Container, stagingPath(v.Name, v.Run.RunID)) // best effort
+	return nil
 }
 
-// completeOwn is complete for the registrar that just claimed v: it has the
-// model in hand and the champion's ETag from before its claim, so it skips
-// the reads a helper needs, and once the model file is written (helpers
-// need the staged copy no more) it deletes the staged model while it moves
-// the champion. Whatever a helper did meanwhile, it falls back to the
-// general path.
-func (r *Registry) completeOwn(ctx context.Context, v *Version, model []byte, etag datastore.ETag, exists bool) error {
-	_, err := r.store.Write(ctx, Container, modelPath(v.Name, v.Version), bytes.NewReader(model),
-		datastore.WriteOptions{ContentType: jsonType, IfNoneMatch: true})
-	if err != nil && !errors.Is(err, datastore.ErrPreconditionFailed) {
-		return fmt.Errorf("registry: complete %s v%d: write model: %w", v.Name, v.Version, err)
-	}
-	deleted := make(chan struct{})
-	go func() {
-		defer close(deleted)
-		_ = r.store.Delete(ctx, Container, stagingPath(v.Name, v.Run.RunID)) // best effort
-	}()
-	defer func() { <-deleted }()
-
+// completeOwn is complete for the registrar that just claimed v: it has
+// the champion's ETag from before its claim, so it skips the read a helper
+// needs. Whatever a helper did meanwhile, it falls back to the general path.
+func (r *Registry) completeOwn(ctx context.Context, v *Version, etag datastore.ETag, exists bool) error {
 	next := Champion{Version: v.Version, Accuracy: v.Accuracy, RunID: v.Run.RunID}
-	_, err = r.writeJSON(ctx, championPath(v.Name), next, datastore.WriteOptions{IfNoneMatch: !exists, IfMatch: etag})
+	_, err := r.writeJSON(ctx, championPath(v.Name), next, datastore.WriteOptions{IfNoneMatch: !exists, IfMatch: etag})
 	if errors.Is(err, datastore.ErrPreconditionFailed) {
 		return r.advanceChampion(ctx, v.Name, next) // a helper moved it, or is moving it
 	}
@@ -49,6 +40,7 @@ func (r *Registry) completeOwn(ctx context.Context, v *Version, model []byte, et
 	return nil
 }
 
+// copyModel completes the model file of a first-layout claim.
 func (r *Registry) copyModel(ctx context.Context, v *Version) error {
 	dst := modelPath(v.Name, v.Version)
 	_, err := r.store.Stat(ctx, Container, dst)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 )
@@ -53,9 +54,10 @@ const maxAttempts = 500
 // accuracy beats both req.Threshold and the champion's, atomically with
 // respect to concurrent registrars and retries.
 //
-// Versions are claimed only at champion+1 by a create-only write of their
-// meta.json; a registrar that finds such a claim completes it (copies the
-// staged model, moves champion.json by compare-and-swap) before it goes on,
+// The run's model file is written first, create-only. Versions are then
+// claimed only at champion+1 by a create-only write of their meta.json,
+// which names the model file; a registrar that finds such a claim completes
+// it (moves champion.json by compare-and-swap) before it goes on,
 // so a registrar that died after claiming never blocks the others and
 // numbers never skip. Store errors other than lost conditions are returned
 // as they are (not ErrPreconditionFailed or ErrNotFound), so the caller
@@ -64,87 +66,93 @@ func (r *Registry) Register(ctx context.Context, req RegisterRequest) (Result, e
 	if err := checkRequest(req); err != nil {
 		return Result{}, err
 	}
-	// Stage the model while the champion and the claim are read: a claim
-	// needs it staged first, and most registrations claim.
+	// Write the run's model file while the champion and the claim are
+	// read: a claim needs it written first, and most registrations claim.
+	var created bool
 	staging := make(chan error, 1)
-	go func() { staging <- r.stage(ctx, req) }()
-	res, staged, err := r.register(ctx, req, staging)
-	if !staged {
-		<-staging
+	go func() {
+		var err error
+		created, err = r.stage(ctx, req)
+		staging <- err
+	}()
+	staged := sync.OnceValue(func() error { return <-staging })
+	res, own, err := r.register(ctx, req, staged)
+	_ = staged() // wait for the write; its error matters only to a claim
+	if created && err == nil && !own && !r.namesModel(ctx, req, res) {
+		// This call wrote the model file and no version needs it.
+		_ = r.store.Delete(ctx, Container, runModelPath(req.Name, req.Run.RunID)) // best effort
 	}
-	if err == nil && !res.stagingDeleted {
-		// Nothing of this run is left to complete: the staged model goes.
-		_ = r.store.Delete(ctx, Container, stagingPath(req.Name, req.Run.RunID)) // best effort
-	}
-	return res.Result, err
+	return res, err
 }
 
-// outcome is a Result and whether the staged model was deleted already.
-type outcome struct {
-	Result
-	stagingDeleted bool
+// namesModel reports whether the version res registered for req's run
+// names the run's model file (a version of the first layout does not);
+// when it cannot tell, it says yes, so that nothing needed is deleted.
+func (r *Registry) namesModel(ctx context.Context, req RegisterRequest, res Result) bool {
+	if !res.Registered {
+		return false
+	}
+	v, err := r.Get(ctx, req.Name, res.Version)
+	return err != nil || v.ModelBlob == runModelPath(req.Name, req.Run.RunID)
 }
 
-// register is Register's loop; staging yields the error of staging the
-// model, and staged says whether it was received.
-func (r *Registry) register(ctx context.Context, req RegisterRequest, staging <-chan error) (res outcome, staged bool, err error) {
+// register is Register's loop. staged waits for the run's model file to
+// be written; own says the version was claimed by this call.
+func (r *Registry) register(ctx context.Context, req RegisterRequest, staged func() error) (res Result, own bool, err error) {
 	if !req.FirstAttempt {
 		if res, ok, err := r.resume(ctx, req); err != nil || ok {
-			return outcome{Result: res}, false, err
+			return res, false, err
 		}
 	}
 	for range maxAttempts {
 		if err := ctx.Err(); err != nil {
-			return outcome{}, staged, err
+			return Result{}, false, err
 		}
 		ch, etag, exists, err := r.readChampion(ctx, req.Name)
 		if err != nil {
-			return outcome{}, staged, err
+			return Result{}, false, err
 		}
 		if exists && ch.RunID == req.Run.RunID {
 			res, err := r.registered(ctx, req.Name, ch.Version)
-			return outcome{Result: res}, staged, err
+			return res, false, err
 		}
 		n := ch.Version + 1
 		claim, found, err := r.readClaim(ctx, req.Name, n)
 		if err != nil {
-			return outcome{}, staged, err
+			return Result{}, false, err
 		}
 		if found {
 			if err := r.complete(ctx, claim); err != nil {
-				return outcome{}, staged, err
+				return Result{}, false, err
 			}
 			if claim.Run.RunID == req.Run.RunID {
 				res, err := r.registered(ctx, req.Name, n)
-				return outcome{Result: res}, staged, err
+				return res, false, err
 			}
 			continue
 		}
 		if reason := notBetter(req, ch, exists); reason != "" {
 			res, err := r.notRegistered(ctx, req, ch.Version, exists, reason)
-			return outcome{Result: res}, staged, err
+			return res, false, err
 		}
-		if !staged {
-			staged = true
-			if err := <-staging; err != nil {
-				return outcome{}, staged, err
-			}
+		if err := staged(); err != nil {
+			return Result{}, false, err
 		}
 		v := r.newVersion(req, n)
 		if err := r.claim(ctx, v); errors.Is(err, datastore.ErrPreconditionFailed) {
 			continue // another registrar took n; help it on the next turn
 		} else if err != nil {
-			return outcome{}, staged, err
+			return Result{}, false, err
 		}
 		if req.OnClaimed != nil {
 			req.OnClaimed(n)
 		}
-		if err := r.completeOwn(ctx, v, req.Model, etag, exists); err != nil {
-			return outcome{}, staged, err
+		if err := r.completeOwn(ctx, v, etag, exists); err != nil {
+			return Result{}, true, err
 		}
-		return outcome{Result: Result{Registered: true, Version: n, Champion: v, Reason: fmt.Sprintf("registered as v%d", n)}, stagingDeleted: true}, staged, nil
+		return Result{Registered: true, Version: n, Champion: v, Reason: fmt.Sprintf("registered as v%d", n)}, true, nil
 	}
-	return outcome{}, staged, fmt.Errorf("registry: register %s for run %s: gave up after %d attempts", req.Name, req.Run.RunID, maxAttempts)
+	return Result{}, false, fmt.Errorf("registry: register %s for run %s: gave up after %d attempts", req.Name, req.Run.RunID, maxAttempts)
 }
 
 func checkRequest(req RegisterRequest) error {
@@ -178,20 +186,25 @@ func (r *Registry) newVersion(req RegisterRequest, n int) *Version {
 	return &Version{Name: req.Name, Version: n, Created: r.now(), Accuracy: req.Accuracy,
 		ModelType: req.ModelType, Description: req.Description, Framework: req.Framework,
 		Properties: copyMap(req.Properties), Tags: copyMap(req.Tags), Run: req.Run,
-		DataRef: req.DataRef, DataHash: req.DataHash}
+		DataRef: req.DataRef, DataHash: req.DataHash, ModelBlob: runModelPath(req.Name, req.Run.RunID)}
 }
 
-// stage writes the model where a registrar completing this run's claim
-// finds it.
-func (r *Registry) stage(ctx context.Context, req RegisterRequest) error {
-	if _, err := r.store.Write(ctx, Container, stagingPath(req.Name, req.Run.RunID), bytes.NewReader(req.Model),
-		datastore.WriteOptions{ContentType: jsonType}); err != nil {
-		return fmt.Errorf("registry: stage %s for run %s: %w", req.Name, req.Run.RunID, err)
+// stage writes the run's model file, create-only: once a version names
+// it, it never changes (a retry of the run has the same model). It reports
+// whether this call created it.
+func (r *Registry) stage(ctx context.Context, req RegisterRequest) (bool, error) {
+	_, err := r.store.Write(ctx, Container, runModelPath(req.Name, req.Run.RunID), bytes.NewReader(req.Model),
+		datastore.WriteOptions{ContentType: jsonType, IfNoneMatch: true})
+	if errors.Is(err, datastore.ErrPreconditionFailed) {
+		return false, nil
 	}
-	return nil
+	if err != nil {
+		return false, fmt.Errorf("registry: write model of %s for run %s: %w", req.Name, req.Run.RunID, err)
+	}
+	return true, nil
 }
 
-// claim creates versions/<n>/meta.json create-only; the model is staged.
+// claim creates versions/<n>/meta.json create-only; the model file exists.
 func (r *Registry) claim(ctx context.Context, v *Version) error {
 	_, err := r.writeJSON(ctx, metaPath(v.Name, v.Version), v, datastore.WriteOptions{IfNoneMatch: true, Metadata: claimMetadata(v)})
 	if err != nil {

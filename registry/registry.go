@@ -9,8 +9,11 @@
 //
 //	<name>/champion.json                   {"version","accuracy","run_id"}
 //	<name>/versions/<n>/meta.json          Version (blob metadata: run_id, accuracy)
-//	<name>/versions/<n>/model.json         the model file
-//	<name>/staging/<runID>/model.json      a model waiting to become a version
+//	<name>/runs/<runID>/model.json         the model file a run registers; the
+//	                                       version's model_blob names it
+//
+// Versions made by the first layout have no model_blob: their model file is
+// <name>/versions/<n>/model.json, copied from <name>/staging/<runID>/model.json.
 package registry
 
 import (
@@ -54,6 +57,8 @@ type Version struct {
 	Run         RunRef            `json:"run"`
 	DataRef     string            `json:"data_ref"`
 	DataHash    string            `json:"data_hash"`
+	// ModelBlob is the model file's blob in the registry's container.
+	ModelBlob string `json:"model_blob,omitempty"`
 }
 
 // Champion is the content of champion.json: the current best version.
@@ -74,9 +79,12 @@ func New(store datastore.Store) *Registry {
 	return &Registry{store: store, now: func() time.Time { return time.Now().UTC() }}
 }
 
-func championPath(name string) string       { return name + "/champion.json" }
-func versionsPrefix(name string) string     { return name + "/versions/" }
-func metaPath(name string, n int) string    { return fmt.Sprintf("%s/versions/%d/meta.json", name, n) }
+func championPath(name string) string        { return name + "/champion.json" }
+func versionsPrefix(name string) string      { return name + "/versions/" }
+func metaPath(name string, n int) string     { return fmt.Sprintf("%s/versions/%d/meta.json", name, n) }
+func runModelPath(name, runID string) string { return name + "/runs/" + runID + "/model.json" }
+
+// The first layout's model paths, for versions without a model_blob.
 func modelPath(name string, n int) string   { return fmt.Sprintf("%s/versions/%d/model.json", name, n) }
 func stagingPath(name, runID string) string { return name + "/staging/" + runID + "/model.json" }
 func checkName(name string) error           { return datastore.ValidateName("model", name) }
@@ -183,7 +191,15 @@ func (r *Registry) ModelFile(ctx context.Context, name string, version int) (io.
 	if err := checkName(name); err != nil {
 		return nil, err
 	}
-	rc, _, err := r.store.Read(ctx, Container, modelPath(name, version))
+	v, err := r.Get(ctx, name, version)
+	if err != nil {
+		return nil, err
+	}
+	blob := v.ModelBlob
+	if blob == "" {
+		blob = modelPath(name, version)
+	}
+	rc, _, err := r.store.Read(ctx, Container, blob)
 	if err != nil {
 		return nil, fmt.Errorf("registry: model file of %s v%d: %w", name, version, err)
 	}

@@ -76,24 +76,51 @@ func modelFile(t *testing.T, r *registry.Registry, name string, v int) string {
 	return string(b)
 }
 
-// noStaging checks that no staged model is left behind: every request
-// that returned without error completed or gave up its claim.
+// noStaging checks that the registry keeps no model file of a run that
+// did not register: every request that returned without error completed
+// or gave up its claim.
 func noStaging(t *testing.T, s datastore.Store, name string) {
 	t.Helper()
-	staged, err := s.List(context.Background(), registry.Container, name+"/staging/")
+	ctx := context.Background()
+	staged, err := s.List(ctx, registry.Container, name+"/staging/")
 	require.NoError(t, err)
-	assert.Empty(t, staged, "staging is cleaned up")
+	assert.Empty(t, staged, "no model of the first layout is left staged")
+	files, err := s.List(ctx, registry.Container, name+"/runs/")
+	require.NoError(t, err)
+	vs, err := registry.New(s).Versions(ctx, name)
+	require.NoError(t, err)
+	var got, want []string
+	for _, f := range files {
+		got = append(got, f.Name)
+	}
+	for _, v := range vs {
+		if v.ModelBlob != "" { // not a version of the first layout
+			want = append(want, v.ModelBlob)
+		}
+	}
+	assert.ElementsMatch(t, want, got, "one model file per version, none for runs that did not register")
 }
 
+// Layouts of a claim left by a crashed registrar.
+const (
+	layoutCurrent = "current" // runs/<runID>/model.json, named by the claim
+	layoutFirst   = "first"   // staging/<runID>/model.json, copied on completion
+)
+
 // writeCrashedClaim leaves what a registrar that died right after claiming
-// version n leaves: the staged model and versions/<n>/meta.json.
-func writeCrashedClaim(t *testing.T, s datastore.Store, rq registry.RegisterRequest, n int) {
+// version n leaves: the run's model file and versions/<n>/meta.json.
+func writeCrashedClaim(t *testing.T, s datastore.Store, rq registry.RegisterRequest, n int, layout string) {
 	t.Helper()
 	ctx := context.Background()
-	_, err := s.Write(ctx, registry.Container, rq.Name+"/staging/"+rq.Run.RunID+"/model.json", strings.NewReader(string(rq.Model)), datastore.WriteOptions{})
-	require.NoError(t, err)
 	v := registry.Version{Name: rq.Name, Version: n, Accuracy: rq.Accuracy, Run: rq.Run, ModelType: rq.ModelType,
 		Properties: map[string]string{}, Tags: map[string]string{}}
+	model := rq.Name + "/staging/" + rq.Run.RunID + "/model.json"
+	if layout == layoutCurrent {
+		model = rq.Name + "/runs/" + rq.Run.RunID + "/model.json"
+		v.ModelBlob = model
+	}
+	_, err := s.Write(ctx, registry.Container, model, strings.NewReader(string(rq.Model)), datastore.WriteOptions{})
+	require.NoError(t, err)
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	_, err = s.Write(ctx, registry.Container, fmt.Sprintf("%s/versions/%d/meta.json", rq.Name, n), strings.NewReader(string(b)),
@@ -217,6 +244,16 @@ var registryCases = []struct {
 		call(req(name, "run-b", 0.95))
 		assert.Equal(t, []int{1, 2}, claimed, "once per version claimed; not for a refusal or a retry")
 	}},
+	{"RequestOfARegisteredRunKeepsItsModel", func(t *testing.T, s datastore.Store, name string) {
+		r := registry.New(s)
+		register(t, r, req(name, "run-a", 0.9))
+		register(t, r, req(name, "run-b", 0.95))
+		again := req(name, "run-a", 0.9)
+		again.FirstAttempt = true // wrongly: the run has registered v1
+		assert.False(t, register(t, r, again).Registered)
+		assert.Equal(t, `{"model":"run-a"}`, modelFile(t, r, name, 1), "v1's model file is not deleted")
+		noStaging(t, s, name)
+	}},
 	{"RetrySameRun", func(t *testing.T, s datastore.Store, name string) {
 		r := registry.New(s)
 		first := register(t, r, req(name, "run-a", 0.9))
@@ -232,30 +269,43 @@ var registryCases = []struct {
 		noStaging(t, s, name)
 	}},
 	{"CrashThenSameRun", func(t *testing.T, s datastore.Store, name string) {
-		r := registry.New(s)
-		crashed := req(name, "run-crashed", 0.9)
-		writeCrashedClaim(t, s, crashed, 1)
-		res := register(t, r, crashed)
-		assert.True(t, res.Registered)
-		assert.Equal(t, 1, res.Version)
-		checkVersions(t, r, name, "run-crashed")
-		assert.Equal(t, `{"model":"run-crashed"}`, modelFile(t, r, name, 1))
+		for _, layout := range []string{layoutCurrent, layoutFirst} {
+			t.Run(layout, func(t *testing.T) {
+				name := name + "-" + layout
+				r := registry.New(s)
+				crashed := req(name, "run-crashed", 0.9)
+				writeCrashedClaim(t, s, crashed, 1, layout)
+				res := register(t, r, crashed)
+				assert.True(t, res.Registered)
+				assert.Equal(t, 1, res.Version)
+				checkVersions(t, r, name, "run-crashed")
+				assert.Equal(t, `{"model":"run-crashed"}`, modelFile(t, r, name, 1))
+				noStaging(t, s, name)
+			})
+		}
 	}},
 	{"CrashThenOtherRun", func(t *testing.T, s datastore.Store, name string) {
-		r := registry.New(s)
-		register(t, r, req(name, "run-a", 0.7))
-		crashed := req(name, "run-crashed", 0.9)
-		writeCrashedClaim(t, s, crashed, 2)
-		worse := register(t, r, req(name, "run-worse", 0.8))
-		assert.False(t, worse.Registered, "the helped claim v2 (0.9) is now champion")
-		assert.Equal(t, "not registered: champion is now v2 (accuracy 0.9)", worse.Reason)
-		better := register(t, r, req(name, "run-better", 0.95))
-		assert.Equal(t, 3, better.Version)
-		res := register(t, r, crashed)
-		assert.True(t, res.Registered)
-		assert.Equal(t, 2, res.Version)
-		checkVersions(t, r, name, "run-a", "run-crashed", "run-better")
-		assert.Equal(t, `{"model":"run-crashed"}`, modelFile(t, r, name, 2))
+		for _, layout := range []string{layoutCurrent, layoutFirst} {
+			t.Run(layout, func(t *testing.T) {
+				name := name + "-" + layout
+				r := registry.New(s)
+				register(t, r, req(name, "run-a", 0.7))
+				crashed := req(name, "run-crashed", 0.9)
+				writeCrashedClaim(t, s, crashed, 2, layout)
+				worse := register(t, r, req(name, "run-worse", 0.8))
+				assert.False(t, worse.Registered, "the helped claim v2 (0.9) is now champion")
+				assert.Equal(t, "not registered: champion is now v2 (accuracy 0.9)", worse.Reason)
+				better := register(t, r, req(name, "run-better", 0.95))
+				assert.Equal(t, 3, better.Version)
+				res := register(t, r, crashed)
+				assert.True(t, res.Registered)
+				assert.Equal(t, 2, res.Version)
+				checkVersions(t, r, name, "run-a", "run-crashed", "run-better")
+				assert.Equal(t, `{"model":"run-crashed"}`, modelFile(t, r, name, 2))
+				assert.Equal(t, `{"model":"run-a"}`, modelFile(t, r, name, 1))
+				noStaging(t, s, name)
+			})
+		}
 	}},
 	{"TransientFailureAfterClaim", func(t *testing.T, s datastore.Store, name string) {
 		flaky := &outageStore{Store: s}
