@@ -38,7 +38,7 @@ workflowcheck:
 ## bench: the pipeline against Temporal's floor, runctx and training, in one
 ## run on its own dev server and Azurite; writes bench/results.md
 bench: tools
-	$(GO) test -run '^$$' -bench . -benchmem ./runctx/ ./ml/
+	$(GO) test -run '^$$' -bench . -benchmem ./runctx/ ./ml/ ./datastore/
 	$(GO) run ./bench
 
 tools:
