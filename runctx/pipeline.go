@@ -54,8 +54,8 @@ type StepInfo struct {
 }
 
 // Pipeline is the parent run, kept inside the workflow: it takes the steps'
-// parent updates, publishes tags as search attributes and memo, and answers
-// the run, steps and metrics queries.
+// parent changes (by update or in their summaries), publishes tags as search
+// attributes and memo, and answers the run, steps and metrics queries.
 type Pipeline struct {
 	opts    PipelineOptions
 	attrs   map[string]TagAttribute

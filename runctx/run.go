@@ -1,9 +1,10 @@
 // Package runctx is the run context of a pipeline step: the Go form of Azure
 // ML's Run.get_context(). Inside an activity, FromContext returns the step's
 // run, whose metrics, tables, tags and properties are stored as one record in
-// the datastore when the step ends, and whose Parent() acts on the pipeline
-// workflow while the step runs. Outside an activity it returns an offline
-// run that records to a local folder.
+// the datastore when the step ends, and whose Parent() changes the pipeline
+// workflow: with the step's result, or by update while a long step runs.
+// Outside an activity it returns an offline run that records to a local
+// folder.
 package runctx
 
 import (

@@ -53,7 +53,7 @@ func TestRetriedStepRecordsOnce(t *testing.T) {
 	assert.Len(t, rec.ConfusionMatrices, 6)
 	assert.Len(t, rec.Tables["cross-validation"]["model"], 6)
 
-	assert.Equal(t, []float64{res.Accuracy}, res.Metrics["accuracy"], "the parent update of the retry was deduplicated")
+	assert.Equal(t, []float64{res.Accuracy}, res.Metrics["accuracy"], "the failed attempt sent its parent change by update; the retry's, riding in its summary with the same ID, was applied once")
 	sa, memo := describe(t, run)
 	assert.Equal(t, res.Accuracy, sa["Accuracy"])
 	assert.Equal(t, res.BestModel, memo["properties"]["best_model"])
