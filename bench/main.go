@@ -54,25 +54,13 @@ func run(n, inflight int, out, rows string) error {
 	}
 	ctx := context.Background()
 	var r strings.Builder
-	fmt.Fprintf(&r, "# Benchmarks\n\nMeasured %s on %d CPUs (%s), one run, one dev server (Temporal CLI v1.5.1, SQLite, eager activities on) and Azurite.\n\n",
+	fmt.Fprintf(&r, "# Benchmarks\n\nMeasured %s on %d CPUs (%s), one run, one dev server (Temporal CLI v1.5.1, SQLite in WAL mode, eager activities on) and Azurite.\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), runtime.GOARCH)
 
 	// 1 and 2: the floor and the pipeline.
-	floor := func(ctx context.Context, i int) (client.WorkflowRun, error) {
-		return s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: workflows.TaskQueue}, FloorPipeline)
-	}
-	floorEager := func(ctx context.Context, i int) (client.WorkflowRun, error) {
-		return s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: workflows.TaskQueue, EnableEagerStart: true}, FloorPipeline)
-	}
-	pipe := func(ctx context.Context, i int) (client.WorkflowRun, error) {
-		in := workflows.PipelineInput{Experiment: "bench", ModelName: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i)}
-		return s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: workflows.TaskQueue}, workflows.TrainingPipeline, in)
-	}
+	floor, floorEager, pipe := floorOn(s.client, false), floorOn(s.client, true), pipelineOn(s.client)
 	progress("warming up")
-	if _, err := sequential(ctx, s.client, floor, 5); err != nil {
-		return err
-	}
-	if _, err := sequential(ctx, s.client, pipe, 5); err != nil {
+	if err := warmUp(ctx, s.client, floor, pipe); err != nil {
 		return err
 	}
 	// Floor and pipeline take turns, so that both see the same machine:
@@ -88,14 +76,28 @@ func run(n, inflight int, out, rows string) error {
 	if err != nil {
 		return err
 	}
-	ft, pt := rates[0], rates[1]
 	compute, err := trainCompute(ctx, s.client, pl)
 	if err != nil {
 		return err
 	}
-	writeLatency(&r, fl, pl, compute, ft, pt, inflight)
+	// The same on a dev server with SQLite's default journal, synced on
+	// every commit: what WAL mode buys.
+	progress("throughput on a dev server with SQLite's rollback journal")
+	rc, err := s.server("rollback-journal", harness.DevServerOptions{RollbackJournal: true})
+	if err != nil {
+		return err
+	}
+	if err := warmUp(ctx, rc, floorOn(rc, false), pipelineOn(rc)); err != nil {
+		return err
+	}
+	rollback, err := interleavedThroughput(ctx, rc, inflight, rounds, floorOn(rc, false), pipelineOn(rc))
+	if err != nil {
+		return err
+	}
+	writeLatency(&r, fl, pl, compute, rates, rollback, inflight)
 	fmt.Fprintf(&r, "| floor with eager workflow start (client in the worker's process), client p50 / server p50 | %s / %s | | |\n",
 		ms(percentile(durations(fe, clientSide), 50)), ms(percentile(durations(fe, serverSide), 50)))
+	writeStretches(&r, fl, pl)
 
 	// 3: runctx.
 	progress("runctx")
@@ -178,7 +180,7 @@ func trainCompute(ctx context.Context, c client.Client, runs []latency) ([]time.
 	return out, nil
 }
 
-func writeLatency(r *strings.Builder, fl, pl []latency, compute []time.Duration, ft, pt float64, inflight int) {
+func writeLatency(r *strings.Builder, fl, pl []latency, compute []time.Duration, rates, rollback []float64, inflight int) {
 	overhead := make([]time.Duration, len(pl))
 	for i, l := range pl {
 		overhead[i] = l.server - compute[i]
@@ -195,12 +197,42 @@ func writeLatency(r *strings.Builder, fl, pl []latency, compute []time.Duration,
 	fmt.Fprintf(r, "| training compute p50 | – | %s | |\n", ms(percentile(compute, 50)))
 	fmt.Fprintf(r, "| history events | %d | %d | |\n", fl[0].events, pl[0].events)
 	fmt.Fprintf(r, "| history bytes | %d | %d | |\n", fl[0].bytes, pl[0].bytes)
-	fmt.Fprintf(r, "| throughput, %d in flight, one worker, mean of rounds (goal ≥ 0.8×) | %.1f /s | %.1f /s | %.2f× |\n", inflight, ft, pt, pt/ft)
+	fmt.Fprintf(r, "| throughput, %d in flight, one worker, mean of rounds (goal ≥ 0.8×) | %.1f /s | %.1f /s | %.2f× |\n", inflight, rates[0], rates[1], rates[1]/rates[0])
+	fmt.Fprintf(r, "| the same on SQLite's rollback journal (the dev server's default) | %.1f /s | %.1f /s | %.2f× |\n", rollback[0], rollback[1], rollback[1]/rollback[0])
+}
 
+// writeStretches writes where the time of a pipeline-shaped run goes.
+func writeStretches(r *strings.Builder, fl, pl []latency) {
 	fmt.Fprintf(r, "\n### Where the time goes (server side, p50 of each stretch)\n\n| stretch | floor | pipeline |\n|---|---|---|\n")
 	for i, name := range phaseNames {
 		fmt.Fprintf(r, "| %s | %s | %s |\n", name, phaseP50(fl, i), phaseP50(pl, i))
 	}
+}
+
+// floorOn starts the floor on c, eagerly or not.
+func floorOn(c client.Client, eager bool) starter {
+	return func(ctx context.Context, i int) (client.WorkflowRun, error) {
+		return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: workflows.TaskQueue, EnableEagerStart: eager}, FloorPipeline)
+	}
+}
+
+// pipelineOn starts the pipeline on c, with a model name of its own, so
+// that every run registers.
+func pipelineOn(c client.Client) starter {
+	return func(ctx context.Context, i int) (client.WorkflowRun, error) {
+		in := workflows.PipelineInput{Experiment: "bench", ModelName: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i)}
+		return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: workflows.TaskQueue}, workflows.TrainingPipeline, in)
+	}
+}
+
+// warmUp runs a few of each, one after another.
+func warmUp(ctx context.Context, c client.Client, starters ...starter) error {
+	for _, start := range starters {
+		if _, err := sequential(ctx, c, start, 5); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // phaseP50 returns the p50 of stretch i over the runs that have it.

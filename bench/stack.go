@@ -18,6 +18,7 @@ import (
 
 // stack is the dev server, Azurite and worker every figure is measured on.
 type stack struct {
+	dir    string
 	client client.Client
 	store  datastore.Resolver
 	stops  []func()
@@ -29,38 +30,52 @@ func startStack() (*stack, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.dir = dir
 	s.stops = append(s.stops, func() { os.RemoveAll(dir) })
 	az, err := harness.StartAzurite(filepath.Join(dir, "azurite"))
 	if err != nil {
 		return s, err
 	}
 	s.stops = append(s.stops, az.Stop)
-	srv, err := harness.StartDevServer(dir, harness.DevServerOptions{})
-	if err != nil {
-		return s, err
-	}
-	s.stops = append(s.stops, srv.Stop)
-	if s.client, err = srv.Client(); err != nil {
-		return s, err
-	}
-	s.stops = append(s.stops, s.client.Close)
-	if err := pipeline.EnsureSearchAttributes(context.Background(), s.client, srv.Namespace); err != nil {
-		return s, err
-	}
 	blob, err := datastore.NewAzureBlob(datastore.AzureOptions{ConnectionString: az.ConnectionString()})
 	if err != nil {
 		return s, err
 	}
 	s.store = datastore.Resolver{Blob: blob, Local: datastore.NewLocal("/")}
+	if s.client, err = s.server("main", harness.DevServerOptions{}); err != nil {
+		return s, err
+	}
+	return s, s.uploadIris()
+}
 
-	w := pipeline.NewWorker(s.client, workflows.TaskQueue, s.store, worker.Options{})
+// server starts a dev server with opts, and a worker of the pipeline and
+// the floor on it, and returns a client of it.
+func (s *stack) server(name string, opts harness.DevServerOptions) (client.Client, error) {
+	dir := filepath.Join(s.dir, name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	srv, err := harness.StartDevServer(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.stops = append(s.stops, srv.Stop)
+	c, err := srv.Client()
+	if err != nil {
+		return nil, err
+	}
+	s.stops = append(s.stops, c.Close)
+	if err := pipeline.EnsureSearchAttributes(context.Background(), c, srv.Namespace); err != nil {
+		return nil, err
+	}
+	w := pipeline.NewWorker(c, workflows.TaskQueue, s.store, worker.Options{})
 	w.RegisterWorkflow(FloorPipeline)
 	w.RegisterActivity(FloorStep)
 	if err := w.Start(); err != nil {
-		return s, err
+		return nil, err
 	}
 	s.stops = append(s.stops, w.Stop)
-	return s, s.uploadIris()
+	return c, nil
 }
 
 func (s *stack) uploadIris() error {
