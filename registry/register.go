@@ -56,10 +56,10 @@ const maxAttempts = 500
 //
 // The run's model file is written first, create-only. Versions are then
 // claimed only at champion+1 by a create-only write of their meta.json,
-// which names the model file; a registrar that finds such a claim completes
-// it (moves champion.json by compare-and-swap) before it goes on,
-// so a registrar that died after claiming never blocks the others and
-// numbers never skip. Store errors other than lost conditions are returned
+// which names the model file; a registrar that finds version n taken
+// completes that claim (moves champion.json by compare-and-swap) before it
+// goes on, so a registrar that died after claiming never blocks a better
+// one and numbers never skip. Store errors other than lost conditions are returned
 // as they are (not ErrPreconditionFailed or ErrNotFound), so the caller
 // retries; the retry finds its own claim by run ID and completes it.
 func (r *Registry) Register(ctx context.Context, req RegisterRequest) (Result, error) {
@@ -116,21 +116,6 @@ func (r *Registry) register(ctx context.Context, req RegisterRequest, staged fun
 			res, err := r.registered(ctx, req.Name, ch.Version)
 			return res, false, err
 		}
-		n := ch.Version + 1
-		claim, found, err := r.readClaim(ctx, req.Name, n)
-		if err != nil {
-			return Result{}, false, err
-		}
-		if found {
-			if err := r.complete(ctx, claim); err != nil {
-				return Result{}, false, err
-			}
-			if claim.Run.RunID == req.Run.RunID {
-				res, err := r.registered(ctx, req.Name, n)
-				return res, false, err
-			}
-			continue
-		}
 		if reason := notBetter(req, ch, exists); reason != "" {
 			res, err := r.notRegistered(ctx, req, ch.Version, exists, reason)
 			return res, false, err
@@ -138,9 +123,15 @@ func (r *Registry) register(ctx context.Context, req RegisterRequest, staged fun
 		if err := staged(); err != nil {
 			return Result{}, false, err
 		}
+		n := ch.Version + 1
 		v := r.newVersion(req, n)
 		if err := r.claim(ctx, v); errors.Is(err, datastore.ErrPreconditionFailed) {
-			continue // another registrar took n; help it on the next turn
+			// n is taken: complete that claim (its registrar may have
+			// died), then look again.
+			if res, done, err := r.help(ctx, req, n); err != nil || done {
+				return res, false, err
+			}
+			continue
 		} else if err != nil {
 			return Result{}, false, err
 		}
@@ -153,6 +144,23 @@ func (r *Registry) register(ctx context.Context, req RegisterRequest, staged fun
 		return Result{Registered: true, Version: n, Champion: v, Reason: fmt.Sprintf("registered as v%d", n)}, true, nil
 	}
 	return Result{}, false, fmt.Errorf("registry: register %s for run %s: gave up after %d attempts", req.Name, req.Run.RunID, maxAttempts)
+}
+
+// help completes the claim on version n that another call made; done says
+// the claim was req's own (an earlier attempt of its run), now registered.
+func (r *Registry) help(ctx context.Context, req RegisterRequest, n int) (res Result, done bool, err error) {
+	claim, found, err := r.readClaim(ctx, req.Name, n)
+	if err != nil || !found { // not found cannot happen (claims are never deleted): look again
+		return Result{}, false, err
+	}
+	if err := r.complete(ctx, claim); err != nil {
+		return Result{}, false, err
+	}
+	if claim.Run.RunID != req.Run.RunID {
+		return Result{}, false, nil
+	}
+	res, err = r.registered(ctx, req.Name, n)
+	return res, err == nil, err
 }
 
 func checkRequest(req RegisterRequest) error {
