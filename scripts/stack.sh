@@ -62,7 +62,7 @@ up)
 		--dynamic-config-value system.enableActivityEagerExecution=true \
 		--dynamic-config-value system.enableEagerWorkflowStart=true
 	start azurite 10000 "$TOOLS/azurite/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort 10000 \
-		--location "$TOOLS/azurite-data" --silent --skipApiVersionCheck --loose
+		--location "$TOOLS/azurite-data" --silent --skipApiVersionCheck --loose --disableTelemetry
 	echo "    Web UI: http://localhost:8233"
 	;;
 worker)

@@ -43,7 +43,7 @@ func StartAzuriteOn(dir string, port int) (*Azurite, error) {
 	}
 	p, err := startProcess("azurite", bin,
 		"--blobHost", "127.0.0.1", "--blobPort", fmt.Sprint(port),
-		"--location", dir, "--silent", "--skipApiVersionCheck", "--loose")
+		"--location", dir, "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry")
 	if err != nil {
 		return nil, err
 	}
