@@ -18,6 +18,9 @@ const (
 	EnvConnectionString = "AZURE_STORAGE_CONNECTION_STRING"
 	EnvAccountURL       = "AZURE_STORAGE_ACCOUNT_URL"
 	EnvUIURL            = "TEMPORAL_UI_URL"
+	// EnvGRPCCompression is "gzip" (the SDK's default) or "none": requests
+	// to a server on the same machine or network need not pay for gzip.
+	EnvGRPCCompression = "PIPELINE_GRPC_COMPRESSION"
 )
 
 // Config is how the programs reach Temporal and storage.
@@ -55,6 +58,13 @@ func LoadConfig() (Config, error) {
 	}
 	if cfg.ExternalStorage, err = extstore.ConfigFromEnv(); err != nil {
 		return Config{}, err
+	}
+	switch v := os.Getenv(EnvGRPCCompression); v {
+	case "", "gzip":
+	case "none":
+		cfg.Client.ConnectionOptions.GrpcCompression = &client.GrpcCompressionNone{}
+	default:
+		return Config{}, fmt.Errorf("%s=%q: want gzip or none", EnvGRPCCompression, v)
 	}
 	return cfg, nil
 }

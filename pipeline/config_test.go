@@ -5,6 +5,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 )
 
 func TestLoadConfigFromEnvironment(t *testing.T) {
@@ -28,6 +29,31 @@ func TestLoadConfigFromEnvironment(t *testing.T) {
 			assert.Equal(t, tt.wantHost, cfg.Client.HostPort)
 			assert.Equal(t, tt.wantNS, cfg.Namespace())
 			assert.Equal(t, tt.url, cfg.RunURL("wf", "run"))
+		})
+	}
+}
+
+func TestLoadConfigGRPCCompression(t *testing.T) {
+	tests := []struct {
+		value   string
+		want    client.GrpcCompression
+		wantErr string
+	}{
+		{"", nil, ""},
+		{"gzip", nil, ""},
+		{"none", &client.GrpcCompressionNone{}, ""},
+		{"zstd", nil, `PIPELINE_GRPC_COMPRESSION="zstd": want gzip or none`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			t.Setenv(EnvGRPCCompression, tt.value)
+			cfg, err := LoadConfig()
+			if tt.wantErr != "" {
+				assert.EqualError(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, cfg.Client.ConnectionOptions.GrpcCompression)
 		})
 	}
 }

@@ -70,7 +70,8 @@ worker)
 		echo "    worker already running (pid $(cat "$RUN/worker.pid"))"
 		exit 0
 	fi
-	setsid "$2" >"$RUN/worker.log" 2>&1 </dev/null &
+	# The dev server is on this machine: requests need no gzip.
+	PIPELINE_GRPC_COMPRESSION="${PIPELINE_GRPC_COMPRESSION:-none}" setsid "$2" >"$RUN/worker.log" 2>&1 </dev/null &
 	echo $! >"$RUN/worker.pid"
 	for _ in $(seq 1 100); do
 		grep -q "worker started" "$RUN/worker.log" && break

@@ -110,10 +110,12 @@ func (s *DevServer) Client() (client.Client, error) {
 
 // ClientOptions are the options of a client of the dev server; the SDK
 // logs warnings and errors only, so test and benchmark output stays
-// readable.
+// readable, and requests go uncompressed, as to any server on the same
+// machine (PIPELINE_GRPC_COMPRESSION=none).
 func (s *DevServer) ClientOptions() client.Options {
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return client.Options{HostPort: s.HostPort, Namespace: s.Namespace, Logger: log.NewStructuredLogger(quiet)}
+	return client.Options{HostPort: s.HostPort, Namespace: s.Namespace, Logger: log.NewStructuredLogger(quiet),
+		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}}
 }
 
 // Stop stops the dev server.
