@@ -40,7 +40,7 @@ func main() {
 	inflight := flag.Int("inflight", 100, "pipelines in flight for throughput")
 	out := flag.String("out", "bench/results.md", "where to write the table")
 	rows := flag.String("rows", "10000,100000", "synthetic training sizes")
-	flag.IntVar(&rounds, "rounds", 3, "throughput rounds of each")
+	flag.IntVar(&rounds, "rounds", 5, "throughput rounds of each")
 	flag.Parse()
 	if err := run(*n, *inflight, *out, *rows); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
