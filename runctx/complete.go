@@ -12,11 +12,11 @@ import (
 
 // Complete ends the run: it writes the run's record, one JSON document,
 // and returns the summary that belongs in workflow history, with the parent
-// changes not yet sent; return it in the step's result (see Summarizer). stepErr is the
-// step's error, if it failed; the record is written either way. Calling
-// Complete again rewrites the record only to mark a completed run failed
-// (the step failed after completing its run). A local activity's run keeps
-// no record.
+// changes not yet sent: return it in the step's result (see Summarizer).
+// stepErr is the step's error, if it failed; the record is written either
+// way. Calling Complete again rewrites the record only to mark a completed
+// run failed (the step failed after completing its run). A local
+// activity's run keeps no record.
 func (r *Run) Complete(ctx context.Context, stepErr error) (Summary, error) {
 	changes, perr := r.parent.handOff()
 	r.mu.Lock()
@@ -101,13 +101,7 @@ func (r *Run) sendUndelivered(result any, succeeded bool) error {
 	if s, ok := result.(Summarizer); !succeeded || !ok || s.RunSummary().RunID != r.id || len(s.RunSummary().Parent) != len(handed) {
 		late = append(slices.Clone(handed), late...)
 	}
-	if len(late) == 0 {
-		return nil
-	}
-	r.parent.mu.Lock()
-	r.parent.pending = append(late, r.parent.pending...)
-	r.parent.mu.Unlock()
-	return r.parent.Flush()
+	return r.parent.sendFirst(late)
 }
 
 // Record returns a snapshot of everything the run logged.

@@ -168,6 +168,17 @@ func (p *Parent) Flush() error {
 	return nil
 }
 
+// sendFirst sends changes, then whatever else is queued.
+func (p *Parent) sendFirst(changes []ParentChange) error {
+	if len(changes) == 0 {
+		return nil
+	}
+	p.mu.Lock()
+	p.pending = append(changes, p.pending...)
+	p.mu.Unlock()
+	return p.Flush()
+}
+
 // handOff takes the changes not yet sent, to ride in the step's summary;
 // it waits for a send in progress and returns an earlier refusal.
 func (p *Parent) handOff() ([]ParentChange, error) {
