@@ -59,15 +59,15 @@ const maxAttempts = 500
 // which names the model file; a registrar that finds version n taken
 // completes that claim (moves champion.json by compare-and-swap) before it
 // goes on, so a registrar that died after claiming never blocks a better
-// one and numbers never skip. Store errors other than lost conditions are returned
-// as they are (not ErrPreconditionFailed or ErrNotFound), so the caller
-// retries; the retry finds its own claim by run ID and completes it.
+// one and numbers never skip. Store errors other than lost conditions are
+// returned as they are (not ErrPreconditionFailed or ErrNotFound), so the
+// caller retries; the retry finds its own claim by run ID and completes it.
 func (r *Registry) Register(ctx context.Context, req RegisterRequest) (Result, error) {
 	if err := checkRequest(req); err != nil {
 		return Result{}, err
 	}
-	// Write the run's model file while the champion and the claim are
-	// read: a claim needs it written first, and most registrations claim.
+	// Write the run's model file while the champion is read: a claim needs
+	// it written first, and most registrations claim.
 	var created bool
 	staging := make(chan error, 1)
 	go func() {
