@@ -222,8 +222,9 @@ func (p *Pipeline) StepStarted(ctx workflow.Context, name string) {
 }
 
 // StepEnded records a step's summary, or its error, and applies the parent
-// changes that rode in the summary. It returns the error of a change the
-// pipeline refuses (a write-once property given another value).
+// changes that rode in the summary. It returns the step's error, or else
+// the error of a change the pipeline refuses (a write-once property given
+// another value), so that the workflow has one error to look at.
 func (p *Pipeline) StepEnded(ctx workflow.Context, name string, s Summary, err error) error {
 	st := p.step(name)
 	st.Status, st.RecordRef = StatusCompleted, s.RecordRef
@@ -233,11 +234,14 @@ func (p *Pipeline) StepEnded(ctx workflow.Context, name string, s Summary, err e
 	}
 	p.publishDetails(ctx)
 	for _, c := range s.Parent {
-		if err := p.Apply(ctx, c); err != nil {
-			return fmt.Errorf("step %s: parent change %s: %w", name, c.ID, err)
+		if aerr := p.Apply(ctx, c); aerr != nil {
+			if err == nil {
+				err = fmt.Errorf("step %s: parent change %s: %w", name, c.ID, aerr)
+			}
+			break
 		}
 	}
-	return nil
+	return err
 }
 
 // StepSkipped records that a step did not run, and why.

@@ -66,9 +66,7 @@ func TrainingPipeline(ctx workflow.Context, in PipelineInput) (PipelineResult, e
 				Accuracy: accuracy, Threshold: in.Threshold,
 				Data: in.Data, DataHash: tr.DataHash, Experiment: in.Experiment,
 			}).Get(ctx, &rr)
-		if perr := p.StepEnded(ctx, activities.StepRegister, rr.Step, err); err == nil {
-			err = perr
-		}
+		err = p.StepEnded(ctx, activities.StepRegister, rr.Step, err)
 		if err != nil {
 			return PipelineResult{}, err
 		}
@@ -117,22 +115,18 @@ func trainAndLookup(ctx workflow.Context, p *runctx.Pipeline, in PipelineInput) 
 		trainF := workflow.ExecuteActivity(step(ctx, activities.StepTrain, "train: six classifiers on "+in.Data), a.Train, trainIn)
 		lookupF := workflow.ExecuteActivity(step(ctx, activities.StepLookup, lookupSummary), a.LookupChampion, lookupIn)
 		err := trainF.Get(ctx, &tr)
-		if perr := p.StepEnded(ctx, activities.StepTrain, tr.Step, err); err == nil {
-			err = perr
-		}
+		err = p.StepEnded(ctx, activities.StepTrain, tr.Step, err)
 		if err != nil {
 			return tr, champ, err
 		}
 		err = lookupF.Get(ctx, &champ)
-		_ = p.StepEnded(ctx, activities.StepLookup, runctx.Summary{}, err) // no summary, no changes to refuse
+		err = p.StepEnded(ctx, activities.StepLookup, runctx.Summary{}, err)
 		return tr, champ, err
 	}
 
 	p.StepStarted(ctx, activities.StepTrain)
 	err := workflow.ExecuteActivity(step(ctx, activities.StepTrain, "train: six classifiers on "+in.Data), a.Train, trainIn).Get(ctx, &tr)
-	if perr := p.StepEnded(ctx, activities.StepTrain, tr.Step, err); err == nil {
-		err = perr
-	}
+	err = p.StepEnded(ctx, activities.StepTrain, tr.Step, err)
 	if err != nil {
 		return tr, champ, err
 	}
@@ -143,7 +137,7 @@ func trainAndLookup(ctx workflow.Context, p *runctx.Pipeline, in PipelineInput) 
 		Summary:             lookupSummary,
 	})
 	err = workflow.ExecuteLocalActivity(lctx, a.LookupChampion, lookupIn).Get(ctx, &champ)
-	_ = p.StepEnded(ctx, activities.StepLookup, runctx.Summary{}, err) // no summary, no changes to refuse
+	err = p.StepEnded(ctx, activities.StepLookup, runctx.Summary{}, err)
 	return tr, champ, err
 }
 
