@@ -92,6 +92,9 @@ func (r *Registry) namesModel(ctx context.Context, req RegisterRequest, res Resu
 	if !res.Registered {
 		return false
 	}
+	if res.Champion != nil && res.Champion.Version == res.Version {
+		return res.Champion.ModelBlob == runModelPath(req.Name, req.Run.RunID) // read already
+	}
 	v, err := r.Get(ctx, req.Name, res.Version)
 	return err != nil || v.ModelBlob == runModelPath(req.Name, req.Run.RunID)
 }

@@ -29,13 +29,13 @@ type DevServerOptions struct {
 	RollbackJournal bool
 }
 
-// WALPragmas put the dev server's SQLite file in write-ahead-log mode, synced
+// walPragmas put the dev server's SQLite file in write-ahead-log mode, synced
 // at checkpoints rather than on every commit: the server commits several
 // times per workflow task, and on this machine's disk that sync, not the
 // CPU, bounds how many pipelines it runs per second. A crash of the machine
 // (not of the server) may lose the last commits; the file stays consistent.
 // `make up` starts its dev server with the same pragmas.
-var WALPragmas = []string{"--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"}
+var walPragmas = []string{"--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"}
 
 // StartDevServer starts `temporal server start-dev` on free ports with its
 // SQLite file in dir, and waits until the frontend answers.
@@ -63,7 +63,7 @@ func StartDevServer(dir string, opt DevServerOptions) (*DevServer, error) {
 		"--dynamic-config-value", "frontend.workerVersioningWorkflowAPIs=true",
 	}
 	if !opt.RollbackJournal {
-		args = append(args, WALPragmas...)
+		args = append(args, walPragmas...)
 	}
 	if opt.UI {
 		args = append(args, "--ui-port", fmt.Sprint(ports[3]))
