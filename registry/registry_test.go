@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -76,10 +78,10 @@ func modelFile(t *testing.T, r *registry.Registry, name string, v int) string {
 	return string(b)
 }
 
-// noStaging checks that the registry keeps no model file of a run that
-// did not register: every request that returned without error completed
-// or gave up its claim.
-func noStaging(t *testing.T, s datastore.Store, name string) {
+// onlyModelsOf checks that the registry keeps the model files of runs and
+// no other: none staged, none of a run that did not register (or whose
+// version, of the first layout, keeps its model elsewhere).
+func onlyModelsOf(t *testing.T, s datastore.Store, name string, runs ...string) {
 	t.Helper()
 	ctx := context.Background()
 	staged, err := s.List(ctx, registry.Container, name+"/staging/")
@@ -87,18 +89,14 @@ func noStaging(t *testing.T, s datastore.Store, name string) {
 	assert.Empty(t, staged, "no model of the first layout is left staged")
 	files, err := s.List(ctx, registry.Container, name+"/runs/")
 	require.NoError(t, err)
-	vs, err := registry.New(s).Versions(ctx, name)
-	require.NoError(t, err)
 	var got, want []string
 	for _, f := range files {
 		got = append(got, f.Name)
 	}
-	for _, v := range vs {
-		if v.ModelBlob != "" { // not a version of the first layout
-			want = append(want, v.ModelBlob)
-		}
+	for _, run := range runs {
+		want = append(want, name+"/runs/"+run+"/model.json")
 	}
-	assert.ElementsMatch(t, want, got, "one model file per version, none for runs that did not register")
+	assert.ElementsMatch(t, want, got, "model files kept")
 }
 
 // Layouts of a claim left by a crashed registrar.
@@ -152,7 +150,7 @@ var registryCases = []struct {
 		names, err := r.Names(context.Background())
 		require.NoError(t, err)
 		assert.Contains(t, names, name)
-		noStaging(t, s, name)
+		onlyModelsOf(t, s, name, "run-a")
 		_, err = r.ModelFile(context.Background(), name, 2)
 		assert.ErrorIs(t, err, datastore.ErrNotFound)
 	}},
@@ -171,7 +169,7 @@ var registryCases = []struct {
 		assert.True(t, res.Registered)
 		assert.Equal(t, 2, res.Version)
 		checkVersions(t, r, name, "run-a", "run-b")
-		noStaging(t, s, name)
+		onlyModelsOf(t, s, name, "run-a", "run-b")
 	}},
 	{"Threshold", func(t *testing.T, s datastore.Store, name string) {
 		r := registry.New(s)
@@ -182,7 +180,7 @@ var registryCases = []struct {
 		assert.Contains(t, res.Reason, "below threshold")
 		assert.Nil(t, res.Champion)
 		checkVersions(t, r, name)
-		noStaging(t, s, name)
+		onlyModelsOf(t, s, name)
 		rq = req(name, "run-b", 0.81)
 		rq.Threshold = 0.8
 		assert.True(t, register(t, r, rq).Registered)
@@ -225,7 +223,7 @@ var registryCases = []struct {
 		sorted := append([]float64(nil), accs...)
 		sort.Float64s(sorted)
 		assert.Equal(t, sorted[n-1], vs[len(vs)-1].Accuracy, "champion has the best accuracy")
-		noStaging(t, s, name)
+		onlyModelsOf(t, s, name, slices.Collect(maps.Keys(registered))...)
 	}},
 	{"OnClaimed", func(t *testing.T, s datastore.Store, name string) {
 		r := registry.New(s)
@@ -252,7 +250,7 @@ var registryCases = []struct {
 		again.FirstAttempt = true // wrongly: the run has registered v1
 		assert.False(t, register(t, r, again).Registered)
 		assert.Equal(t, `{"model":"run-a"}`, modelFile(t, r, name, 1), "v1's model file is not deleted")
-		noStaging(t, s, name)
+		onlyModelsOf(t, s, name, "run-a", "run-b")
 	}},
 	{"RetrySameRun", func(t *testing.T, s datastore.Store, name string) {
 		r := registry.New(s)
@@ -266,7 +264,7 @@ var registryCases = []struct {
 		assert.Equal(t, 1, late.Version)
 		assert.Equal(t, 2, late.Champion.Version)
 		checkVersions(t, r, name, "run-a", "run-b")
-		noStaging(t, s, name)
+		onlyModelsOf(t, s, name, "run-a", "run-b")
 	}},
 	{"CrashThenSameRun", func(t *testing.T, s datastore.Store, name string) {
 		for _, layout := range []string{layoutCurrent, layoutFirst} {
@@ -280,7 +278,11 @@ var registryCases = []struct {
 				assert.Equal(t, 1, res.Version)
 				checkVersions(t, r, name, "run-crashed")
 				assert.Equal(t, `{"model":"run-crashed"}`, modelFile(t, r, name, 1))
-				noStaging(t, s, name)
+				if layout == layoutCurrent {
+					onlyModelsOf(t, s, name, "run-crashed")
+				} else {
+					onlyModelsOf(t, s, name) // the first layout's version keeps its model under versions/
+				}
 			})
 		}
 	}},
@@ -303,7 +305,11 @@ var registryCases = []struct {
 				checkVersions(t, r, name, "run-a", "run-crashed", "run-better")
 				assert.Equal(t, `{"model":"run-crashed"}`, modelFile(t, r, name, 2))
 				assert.Equal(t, `{"model":"run-a"}`, modelFile(t, r, name, 1))
-				noStaging(t, s, name)
+				if layout == layoutCurrent {
+					onlyModelsOf(t, s, name, "run-a", "run-crashed", "run-better")
+				} else {
+					onlyModelsOf(t, s, name, "run-a", "run-better")
+				}
 			})
 		}
 	}},
