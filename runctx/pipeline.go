@@ -126,27 +126,19 @@ func (p *Pipeline) Record() ParentRecord {
 //
 //workflowcheck:ignore
 func (p *Pipeline) validate(c ParentChange) error {
+	if err := c.validateNames(); err != nil {
+		return err
+	}
 	for k, v := range c.Properties {
-		if err := checkName("property", k); err != nil {
-			return err
-		}
 		if old, ok := p.rec.Properties[k]; ok && old != v {
 			return fmt.Errorf("%w: %q is %q, not %q", ErrPropertyExists, k, old, v)
 		}
 	}
 	for k, v := range c.Tags {
-		if err := checkName("tag", k); err != nil {
-			return err
-		}
 		if a, ok := p.attrs[k]; ok {
 			if _, err := a.set(v); err != nil {
 				return err
 			}
-		}
-	}
-	for k := range c.Metrics {
-		if err := checkName("metric", k); err != nil {
-			return err
 		}
 	}
 	return nil
