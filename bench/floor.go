@@ -7,6 +7,10 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
+// floorTaskQueue is the floor's own task queue, served by a worker
+// without the run-context interceptor.
+const floorTaskQueue = "floor"
+
 // FloorPipeline has the pipeline's shape, training, then the champion
 // lookup as a local activity, then registration, with steps that do
 // nothing and no run context: what Temporal itself costs.

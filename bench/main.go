@@ -56,7 +56,7 @@ func run(n, inflight int, out, rows string) error {
 	}
 	ctx := context.Background()
 	var r strings.Builder
-	fmt.Fprintf(&r, "# Benchmarks\n\nMeasured %s on %d CPUs (%s), one run, one dev server (Temporal CLI v1.5.1, SQLite in WAL mode, eager activities on) and Azurite.\n\n",
+	fmt.Fprintf(&r, "# Benchmarks\n\nMeasured %s on %d CPUs (%s), one run, one dev server (Temporal CLI v1.5.1, SQLite in WAL mode, eager activities on) and Azurite (in memory). The floor runs on a worker of its own without the run context.\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), runtime.GOARCH)
 
 	// 1 and 2: the floor and the pipeline.
@@ -221,7 +221,7 @@ func writeStretches(r *strings.Builder, fl, pl []latency) {
 // floorOn starts the floor on c, eagerly or not.
 func floorOn(c client.Client, eager bool) starter {
 	return func(ctx context.Context, i int) (client.WorkflowRun, error) {
-		return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: workflows.TaskQueue, EnableEagerStart: eager}, FloorPipeline)
+		return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: floorTaskQueue, EnableEagerStart: eager}, FloorPipeline)
 	}
 }
 

@@ -32,11 +32,11 @@ func startStack() (*stack, error) {
 	}
 	s.dir = dir
 	s.stops = append(s.stops, func() { os.RemoveAll(dir) })
-	az, err := harness.StartAzurite(filepath.Join(dir, "azurite"))
+	az, err := harness.StartAzuriteInMemory()
 	if err != nil {
 		return s, err
 	}
-	s.stops = append(s.stops, az.Stop)
+	s.stops = append(s.stops, az.Discard)
 	blob, err := datastore.NewAzureBlob(datastore.AzureOptions{ConnectionString: az.ConnectionString()})
 	if err != nil {
 		return s, err
@@ -68,13 +68,17 @@ func (s *stack) server(name string, opts harness.DevServerOptions) (client.Clien
 	if err := pipeline.EnsureSearchAttributes(context.Background(), c, srv.Namespace); err != nil {
 		return nil, err
 	}
-	w := pipeline.NewWorker(c, workflows.TaskQueue, s.store, worker.Options{})
-	w.RegisterWorkflow(FloorPipeline)
-	w.RegisterActivity(FloorStep)
-	if err := w.Start(); err != nil {
-		return nil, err
+	// The floor has a worker of its own, without the run context: its
+	// steps record nothing.
+	floor := worker.New(c, floorTaskQueue, worker.Options{})
+	floor.RegisterWorkflow(FloorPipeline)
+	floor.RegisterActivity(FloorStep)
+	for _, w := range []worker.Worker{pipeline.NewWorker(c, workflows.TaskQueue, s.store, worker.Options{}), floor} {
+		if err := w.Start(); err != nil {
+			return nil, err
+		}
+		s.stops = append(s.stops, w.Stop)
 	}
-	s.stops = append(s.stops, w.Stop)
 	return c, nil
 }
 
