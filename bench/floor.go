@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -28,3 +29,41 @@ func FloorPipeline(ctx workflow.Context) error {
 
 // FloorStep does nothing.
 func FloorStep(context.Context) error { return nil }
+
+// FloorTagged is the floor with the pipeline's writes to its own
+// visibility record: the GetVersion marker (the SDK upserts the
+// TemporalChangeVersion search attribute with it), and after each step
+// the search attributes and memo that the run context sets from the
+// pipeline's tags. Against the floor it is what those writes cost
+// Temporal; against the pipeline, what the rest costs.
+func FloorTagged(ctx workflow.Context) error {
+	workflow.GetVersion(ctx, "floor-tagged", workflow.DefaultVersion, 1)
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
+	if err := workflow.ExecuteActivity(ctx, FloorStep).Get(ctx, nil); err != nil {
+		return err
+	}
+	tags := map[string]string{"best_model": "LDA", "accuracy": "0.9666666666666667"}
+	if err := tag(ctx, tags, temporal.NewSearchAttributeKeyKeyword("BestModel").ValueSet("LDA"),
+		temporal.NewSearchAttributeKeyFloat64("Accuracy").ValueSet(0.9666666666666667)); err != nil {
+		return err
+	}
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: time.Minute})
+	if err := workflow.ExecuteLocalActivity(lctx, FloorStep).Get(ctx, nil); err != nil {
+		return err
+	}
+	if err := workflow.ExecuteActivity(ctx, FloorStep).Get(ctx, nil); err != nil {
+		return err
+	}
+	tags["model_registered"], tags["model_version"] = "true", "1"
+	return tag(ctx, tags, temporal.NewSearchAttributeKeyBool("ModelRegistered").ValueSet(true),
+		temporal.NewSearchAttributeKeyInt64("ModelVersion").ValueSet(1))
+}
+
+// tag upserts search attributes and the memo of tags, as the run context
+// does for a parent change.
+func tag(ctx workflow.Context, tags map[string]string, updates ...temporal.SearchAttributeUpdate) error {
+	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
+		return err
+	}
+	return workflow.UpsertMemo(ctx, map[string]any{"tags": tags, "properties": tags})
+}

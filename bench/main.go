@@ -61,6 +61,9 @@ func run(n, inflight int, out, rows string) error {
 
 	// 1 and 2: the floor and the pipeline.
 	floor, floorEager, pipe := floorOn(s.client, false), floorOn(s.client, true), pipelineOn(s.client)
+	tagged := func(ctx context.Context, i int) (client.WorkflowRun, error) {
+		return s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: floorTaskQueue}, FloorTagged)
+	}
 	progress("warming up")
 	if err := warmUp(ctx, s.client, floor, pipe); err != nil {
 		return err
@@ -73,8 +76,8 @@ func run(n, inflight int, out, rows string) error {
 		return err
 	}
 	fl, fe, pl := lat[0], lat[1], lat[2]
-	progress("throughput: %d in flight, floor and pipeline in turn, %d rounds", inflight, rounds)
-	rates, err := interleavedThroughput(ctx, s.client, inflight, rounds, floor, pipe)
+	progress("throughput: %d in flight, floor, floor with upserts and pipeline in turn, %d rounds", inflight, rounds)
+	rates, cpu, err := interleavedThroughput(ctx, s.client, inflight, rounds, &s.cpu, floor, tagged, pipe)
 	if err != nil {
 		return err
 	}
@@ -85,21 +88,22 @@ func run(n, inflight int, out, rows string) error {
 	// The same on a dev server with SQLite's default journal, synced on
 	// every commit: what WAL mode buys.
 	progress("throughput on a dev server with SQLite's rollback journal")
-	rc, err := s.server("rollback-journal", harness.DevServerOptions{RollbackJournal: true})
+	_, rc, err := s.server("rollback-journal", harness.DevServerOptions{RollbackJournal: true})
 	if err != nil {
 		return err
 	}
 	if err := warmUp(ctx, rc, floorOn(rc, false), pipelineOn(rc)); err != nil {
 		return err
 	}
-	rollback, err := interleavedThroughput(ctx, rc, inflight, rounds, floorOn(rc, false), pipelineOn(rc))
+	rollback, _, err := interleavedThroughput(ctx, rc, inflight, rounds, &cpuMeter{}, floorOn(rc, false), pipelineOn(rc))
 	if err != nil {
 		return err
 	}
-	writeLatency(&r, fl, pl, compute, rates, rollback, inflight)
+	writeLatency(&r, fl, pl, compute, []float64{rates[0], rates[2]}, rollback, inflight)
 	fmt.Fprintf(&r, "| floor with eager workflow start (client in the worker's process), client p50 / server p50 | %s / %s | | |\n",
 		ms(percentile(durations(fe, clientSide), 50)), ms(percentile(durations(fe, serverSide), 50)))
 	writeStretches(&r, fl, pl)
+	writeCPU(&r, &s.cpu, rates, cpu)
 
 	// 3: runctx.
 	progress("runctx")
@@ -216,6 +220,25 @@ func writeStretches(r *strings.Builder, fl, pl []latency) {
 	for i, name := range phaseNames {
 		fmt.Fprintf(r, "| %s | %s | %s |\n", name, phaseP50(fl, i), phaseP50(pl, i))
 	}
+}
+
+// writeCPU writes the throughput of the floor, the floor with the
+// pipeline's upserts and the pipeline, and the CPU time each process
+// spent per workflow in those rounds.
+func writeCPU(r *strings.Builder, m *cpuMeter, rates []float64, perRun [][]time.Duration) {
+	fmt.Fprintf(r, "\n### Where the throughput goes: CPU time per workflow in the rounds above (%d cores, shared)\n\n", runtime.NumCPU())
+	fmt.Fprintf(r, "| | floor | floor with the pipeline's search-attribute and memo upserts | pipeline |\n|---|---|---|---|\n")
+	fmt.Fprintf(r, "| throughput | %.1f /s | %.1f /s | %.1f /s |\n", rates[0], rates[1], rates[2])
+	total := make([]time.Duration, len(perRun))
+	for p, name := range m.names {
+		fmt.Fprintf(r, "| CPU: %s |", name)
+		for k := range perRun {
+			fmt.Fprintf(r, " %s |", ms(perRun[k][p]))
+			total[k] += perRun[k][p]
+		}
+		fmt.Fprintln(r)
+	}
+	fmt.Fprintf(r, "| CPU: all | %s | %s | %s |\n", ms(total[0]), ms(total[1]), ms(total[2]))
 }
 
 // floorOn starts the floor on c, eagerly or not.

@@ -104,21 +104,36 @@ func interleaved(ctx context.Context, c client.Client, n int, starters ...starte
 
 // interleavedThroughput measures each starter's throughput rounds times, in
 // turn, and returns the means.
-func interleavedThroughput(ctx context.Context, c client.Client, inflight, rounds int, starters ...starter) ([]float64, error) {
-	sum := make([]float64, len(starters))
+func interleavedThroughput(ctx context.Context, c client.Client, inflight, rounds int, cpu *cpuMeter, starters ...starter) (rates []float64, perRun [][]time.Duration, err error) {
+	rates = make([]float64, len(starters))
+	perRun = make([][]time.Duration, len(starters))
+	for k := range perRun {
+		perRun[k] = make([]time.Duration, len(cpu.pids))
+	}
 	for range rounds {
 		for k, start := range starters {
+			before, err := cpu.read()
+			if err != nil {
+				return nil, nil, err
+			}
 			r, err := throughput(ctx, c, start, inflight)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
-			sum[k] += r
+			after, err := cpu.read()
+			if err != nil {
+				return nil, nil, err
+			}
+			rates[k] += r
+			for p := range after {
+				perRun[k][p] += (after[p] - before[p]) / time.Duration(inflight*rounds)
+			}
 		}
 	}
-	for k := range sum {
-		sum[k] /= float64(rounds)
+	for k := range rates {
+		rates[k] /= float64(rounds)
 	}
-	return sum, nil
+	return rates, perRun, nil
 }
 
 // sequential runs n workflows one after another.

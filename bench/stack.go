@@ -21,7 +21,9 @@ type stack struct {
 	dir    string
 	client client.Client
 	store  datastore.Resolver
-	stops  []func()
+	// cpu meters the main dev server, Azurite and this process.
+	cpu   cpuMeter
+	stops []func()
 }
 
 func startStack() (*stack, error) {
@@ -37,49 +39,55 @@ func startStack() (*stack, error) {
 		return s, err
 	}
 	s.stops = append(s.stops, az.Discard)
+	s.cpu.add("Azurite", az.Pid())
 	blob, err := datastore.NewAzureBlob(datastore.AzureOptions{ConnectionString: az.ConnectionString()})
 	if err != nil {
 		return s, err
 	}
 	s.store = datastore.Resolver{Blob: blob, Local: datastore.NewLocal("/")}
-	if s.client, err = s.server("main", harness.DevServerOptions{}); err != nil {
+	srv, c, err := s.server("main", harness.DevServerOptions{})
+	if err != nil {
 		return s, err
 	}
+	s.client = c
+	s.cpu.add("dev server", srv.Pid())
+	s.cpu.add("worker and client (the bench's process)", 0)
 	return s, s.uploadIris()
 }
 
 // server starts a dev server with opts, and a worker of the pipeline and
-// the floor on it, and returns a client of it.
-func (s *stack) server(name string, opts harness.DevServerOptions) (client.Client, error) {
+// the floor on it, and returns it and a client of it.
+func (s *stack) server(name string, opts harness.DevServerOptions) (*harness.DevServer, client.Client, error) {
 	dir := filepath.Join(s.dir, name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	srv, err := harness.StartDevServer(dir, opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.stops = append(s.stops, srv.Stop)
 	c, err := srv.Client()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.stops = append(s.stops, c.Close)
 	if err := pipeline.EnsureSearchAttributes(context.Background(), c, srv.Namespace); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The floor has a worker of its own, without the run context: its
 	// steps record nothing.
 	floor := worker.New(c, floorTaskQueue, worker.Options{})
 	floor.RegisterWorkflow(FloorPipeline)
+	floor.RegisterWorkflow(FloorTagged)
 	floor.RegisterActivity(FloorStep)
 	for _, w := range []worker.Worker{pipeline.NewWorker(c, workflows.TaskQueue, s.store, worker.Options{}), floor} {
 		if err := w.Start(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		s.stops = append(s.stops, w.Stop)
 	}
-	return c, nil
+	return srv, c, nil
 }
 
 func (s *stack) uploadIris() error {

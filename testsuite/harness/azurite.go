@@ -82,6 +82,9 @@ func startAzurite(bin string, port int, dir string, store ...string) (*Azurite, 
 	return a, nil
 }
 
+// Pid returns Azurite's process ID.
+func (a *Azurite) Pid() int { return a.proc.Pid() }
+
 // Stop stops Azurite; its data stays in Location.
 func (a *Azurite) Stop() { a.proc.stop() }
 

@@ -120,3 +120,6 @@ func (s *DevServer) ClientOptions() client.Options {
 
 // Stop stops the dev server.
 func (s *DevServer) Stop() { s.proc.stop() }
+
+// Pid returns the dev server's process ID.
+func (s *DevServer) Pid() int { return s.proc.Pid() }

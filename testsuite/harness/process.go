@@ -103,3 +103,6 @@ func (p *process) kill() {
 	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 	<-p.done
 }
+
+// Pid returns the process ID.
+func (p *process) Pid() int { return p.cmd.Process.Pid }

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// clockTick is the unit of /proc/<pid>/stat's CPU times (USER_HZ, 100 on
+// Linux).
+const clockTick = 10 * time.Millisecond
+
+// cpuMeter reads the CPU time the processes of a run have used: the dev
+// server, Azurite, and this process (the worker and the client).
+type cpuMeter struct {
+	names []string
+	pids  []int // 0 is this process
+}
+
+func (m *cpuMeter) add(name string, pid int) {
+	m.names = append(m.names, name)
+	m.pids = append(m.pids, pid)
+}
+
+// read returns each process's CPU time so far, user and system.
+func (m *cpuMeter) read() ([]time.Duration, error) {
+	out := make([]time.Duration, len(m.pids))
+	for i, pid := range m.pids {
+		var err error
+		if out[i], err = processCPU(pid); err != nil {
+			return nil, fmt.Errorf("CPU time of %s: %w", m.names[i], err)
+		}
+	}
+	return out, nil
+}
+
+// processCPU returns the CPU time of process pid, or of this process when
+// pid is 0.
+func processCPU(pid int) (time.Duration, error) {
+	if pid == 0 {
+		var ru syscall.Rusage
+		if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+			return 0, err
+		}
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces; the fields after its
+	// closing parenthesis start at field 3, so utime and stime (14, 15)
+	// are the 12th and 13th.
+	rest := string(b[strings.LastIndexByte(string(b), ')')+2:])
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0, fmt.Errorf("short /proc/%d/stat", pid)
+	}
+	var ticks int64
+	for _, s := range f[11:13] {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * clockTick, nil
+}
