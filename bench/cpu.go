@@ -51,19 +51,27 @@ func processCPU(pid int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	// The command name (field 2) may hold spaces; the fields after its
-	// closing parenthesis start at field 3, so utime and stime (14, 15)
-	// are the 12th and 13th.
-	rest := string(b[strings.LastIndexByte(string(b), ')')+2:])
-	f := strings.Fields(rest)
+	return statCPU(string(b))
+}
+
+// statCPU returns utime+stime of a /proc/<pid>/stat line. The command
+// name (field 2) may hold spaces and parentheses; the fields after its
+// last closing parenthesis start at field 3, so utime and stime (14, 15)
+// are the 12th and 13th of them.
+func statCPU(stat string) (time.Duration, error) {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("stat %q: no command name", stat)
+	}
+	f := strings.Fields(stat[i+1:])
 	if len(f) < 13 {
-		return 0, fmt.Errorf("short /proc/%d/stat", pid)
+		return 0, fmt.Errorf("stat %q: %d fields after the command name, want at least 13", stat, len(f))
 	}
 	var ticks int64
 	for _, s := range f[11:13] {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+			return 0, fmt.Errorf("stat %q: %w", stat, err)
 		}
 		ticks += n
 	}
