@@ -75,9 +75,9 @@ func (s *stack) server(name string, opts harness.DevServerOptions) (*harness.Dev
 	if err := pipeline.EnsureSearchAttributes(context.Background(), c, srv.Namespace); err != nil {
 		return nil, nil, err
 	}
-	// The floor has a worker of its own, without the run context: its
-	// steps record nothing.
-	floor := worker.New(c, floorTaskQueue, worker.Options{})
+	// The floor has a worker of its own, without the run context (its
+	// steps record nothing), and with the pipeline worker's pollers.
+	floor := worker.New(c, floorTaskQueue, pipeline.WithPollerAutoscaling(worker.Options{}))
 	floor.RegisterWorkflow(FloorPipeline)
 	floor.RegisterWorkflow(FloorTagged)
 	floor.RegisterActivity(FloorStep)
