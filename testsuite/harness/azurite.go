@@ -34,14 +34,10 @@ func StartAzurite(dir string) (*Azurite, error) {
 // StartAzuriteOn starts azurite-blob on the given port (used to restart it
 // on the same endpoint).
 func StartAzuriteOn(dir string, port int) (*Azurite, error) {
-	bin, err := tool("azurite/node_modules/.bin/azurite-blob")
-	if err != nil {
-		return nil, err
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	return startAzurite(bin, port, dir, "--location", dir)
+	return startAzurite(port, dir, "--location", dir)
 }
 
 // StartAzuriteInMemory starts azurite-blob on a free port with its data
@@ -50,18 +46,20 @@ func StartAzuriteOn(dir string, port int) (*Azurite, error) {
 // pipeline and Temporal rather than the emulator's persistence, which
 // Azure Blob does not put on the worker's machine.
 func StartAzuriteInMemory() (*Azurite, error) {
-	bin, err := tool("azurite/node_modules/.bin/azurite-blob")
-	if err != nil {
-		return nil, err
-	}
 	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
-	return startAzurite(bin, port, "", "--inMemoryPersistence")
+	return startAzurite(port, "", "--inMemoryPersistence")
 }
 
-func startAzurite(bin string, port int, dir string, store ...string) (*Azurite, error) {
+// startAzurite starts azurite-blob on port with store, the flags that say
+// where it keeps its data (dir, or "" in memory).
+func startAzurite(port int, dir string, store ...string) (*Azurite, error) {
+	bin, err := tool("azurite/node_modules/.bin/azurite-blob")
+	if err != nil {
+		return nil, err
+	}
 	args := append([]string{"--blobHost", "127.0.0.1", "--blobPort", fmt.Sprint(port),
 		"--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry"}, store...)
 	p, err := startProcess("azurite", bin, args...)
