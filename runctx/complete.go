@@ -98,10 +98,21 @@ func (r *Run) sendUndelivered(result any, succeeded bool) error {
 	r.mu.Lock()
 	handed := r.parentChanges
 	r.mu.Unlock()
-	if s, ok := result.(Summarizer); !succeeded || !ok || s.RunSummary().RunID != r.id || len(s.RunSummary().Parent) != len(handed) {
+	if !succeeded || !r.carries(result, handed) {
 		late = append(slices.Clone(handed), late...)
 	}
 	return r.parent.sendFirst(late)
+}
+
+// carries reports whether result carries this run's summary with exactly
+// the parent changes Complete handed to it.
+func (r *Run) carries(result any, handed []ParentChange) bool {
+	sr, ok := result.(Summarizer)
+	if !ok {
+		return false
+	}
+	s := sr.RunSummary()
+	return s.RunID == r.id && slices.EqualFunc(s.Parent, handed, func(a, b ParentChange) bool { return a.ID == b.ID })
 }
 
 // Record returns a snapshot of everything the run logged.

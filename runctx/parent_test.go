@@ -82,6 +82,7 @@ func TestParentChangesNotInTheResultAreSent(t *testing.T) {
 	}{
 		{"result without a summary", "done", true},
 		{"step failed", nil, false},
+		{"result carries other changes of the run", result{Summary{RunID: "wf_train", Parent: []ParentChange{{ID: "wf_train/parent/9"}}}}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
