@@ -228,17 +228,19 @@ func writeStretches(r *strings.Builder, fl, pl []latency) {
 func writeCPU(r *strings.Builder, m *cpuMeter, rates []float64, perRun [][]time.Duration) {
 	fmt.Fprintf(r, "\n### Where the throughput goes: CPU time per workflow in the rounds above (%d cores, shared)\n\n", runtime.NumCPU())
 	fmt.Fprintf(r, "| | floor | floor with the pipeline's search-attribute and memo upserts | pipeline |\n|---|---|---|---|\n")
-	fmt.Fprintf(r, "| throughput | %.1f /s | %.1f /s | %.1f /s |\n", rates[0], rates[1], rates[2])
-	total := make([]time.Duration, len(perRun))
-	for p, name := range m.names {
-		fmt.Fprintf(r, "| CPU: %s |", name)
-		for k := range perRun {
-			fmt.Fprintf(r, " %s |", ms(perRun[k][p]))
-			total[k] += perRun[k][p]
+	row := func(name string, cell func(k int) string) {
+		fmt.Fprintf(r, "| %s |", name)
+		for k := range rates {
+			fmt.Fprintf(r, " %s |", cell(k))
 		}
 		fmt.Fprintln(r)
 	}
-	fmt.Fprintf(r, "| CPU: all | %s | %s | %s |\n", ms(total[0]), ms(total[1]), ms(total[2]))
+	row("throughput", func(k int) string { return fmt.Sprintf("%.1f /s", rates[k]) })
+	total := make([]time.Duration, len(rates))
+	for p, name := range m.names {
+		row("CPU: "+name, func(k int) string { total[k] += perRun[k][p]; return ms(perRun[k][p]) })
+	}
+	row("CPU: all", func(k int) string { return ms(total[k]) })
 }
 
 // floorOn starts the floor on c, eagerly or not.

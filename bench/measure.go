@@ -57,26 +57,22 @@ func runOnce(ctx context.Context, c client.Client, start starter, i int) (latenc
 	}
 	l := latency{client: time.Since(t0), run: run}
 	it := c.GetWorkflowHistory(ctx, run.GetID(), run.GetRunID(), false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
-	var first, last time.Time
+	// The workflow completed, so its history runs from the started event
+	// to the completed one: the first and last milestones.
 	var milestones []time.Time
 	for it.HasNext() {
 		e, err := it.Next()
 		if err != nil {
 			return latency{}, err
 		}
-		t := e.GetEventTime().AsTime()
-		if first.IsZero() {
-			first = t
-		}
-		last = t
 		l.events++
 		switch e.GetEventType() {
 		case enums.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, enums.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
 			enums.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, enums.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED:
-			milestones = append(milestones, t)
+			milestones = append(milestones, e.GetEventTime().AsTime())
 		}
 	}
-	l.server = last.Sub(first)
+	l.server = milestones[len(milestones)-1].Sub(milestones[0])
 	l.phases = phases(milestones)
 	d, err := c.DescribeWorkflowExecution(ctx, run.GetID(), run.GetRunID())
 	if err != nil {
