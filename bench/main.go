@@ -25,9 +25,9 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
 	"github.com/temporal-ml/runctx-pipeline/ml"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
-	"github.com/temporal-ml/runctx-pipeline/testsuite/harness"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
@@ -88,7 +88,7 @@ func run(n, inflight int, out, rows string) error {
 	// The same on a dev server with SQLite's default journal, synced on
 	// every commit: what WAL mode buys.
 	progress("throughput on a dev server with SQLite's rollback journal")
-	_, rc, err := s.server("rollback-journal", harness.DevServerOptions{RollbackJournal: true})
+	_, rc, err := s.server("rollback-journal", devstack.DevServerOptions{RollbackJournal: true})
 	if err != nil {
 		return err
 	}
@@ -297,7 +297,7 @@ func benchLog(b *testing.B) {
 }
 
 func loadIris() (*ml.Dataset, error) {
-	root, err := harness.RepoRoot()
+	root, err := devstack.RepoRoot()
 	if err != nil {
 		return nil, err
 	}

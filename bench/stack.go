@@ -10,9 +10,9 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/datastore"
-	"github.com/temporal-ml/runctx-pipeline/pipeline"
+	"github.com/temporal-ml/runctx-pipeline/internal/app"
+	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
-	"github.com/temporal-ml/runctx-pipeline/testsuite/harness"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
@@ -34,7 +34,7 @@ func startStack() (*stack, error) {
 	}
 	s.dir = dir
 	s.stops = append(s.stops, func() { os.RemoveAll(dir) })
-	az, err := harness.StartAzuriteInMemory()
+	az, err := devstack.StartAzuriteInMemory()
 	if err != nil {
 		return s, err
 	}
@@ -45,7 +45,7 @@ func startStack() (*stack, error) {
 		return s, err
 	}
 	s.store = datastore.Resolver{Blob: blob, Local: datastore.NewLocal("/")}
-	srv, c, err := s.server("main", harness.DevServerOptions{})
+	srv, c, err := s.server("main", devstack.DevServerOptions{})
 	if err != nil {
 		return s, err
 	}
@@ -57,12 +57,12 @@ func startStack() (*stack, error) {
 
 // server starts a dev server with opts, and a worker of the pipeline and
 // the floor on it, and returns it and a client of it.
-func (s *stack) server(name string, opts harness.DevServerOptions) (*harness.DevServer, client.Client, error) {
+func (s *stack) server(name string, opts devstack.DevServerOptions) (*devstack.DevServer, client.Client, error) {
 	dir := filepath.Join(s.dir, name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, err
 	}
-	srv, err := harness.StartDevServer(dir, opts)
+	srv, err := devstack.StartDevServer(dir, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -72,16 +72,16 @@ func (s *stack) server(name string, opts harness.DevServerOptions) (*harness.Dev
 		return nil, nil, err
 	}
 	s.stops = append(s.stops, c.Close)
-	if err := pipeline.EnsureSearchAttributes(context.Background(), c, srv.Namespace); err != nil {
+	if err := app.EnsureSearchAttributes(context.Background(), c, srv.Namespace); err != nil {
 		return nil, nil, err
 	}
 	// The floor has a worker of its own, without the run context (its
 	// steps record nothing), and with the pipeline worker's pollers.
-	floor := worker.New(c, floorTaskQueue, pipeline.WithPollerAutoscaling(worker.Options{}))
+	floor := worker.New(c, floorTaskQueue, app.WithPollerAutoscaling(worker.Options{}))
 	floor.RegisterWorkflow(FloorPipeline)
 	floor.RegisterWorkflow(FloorTagged)
 	floor.RegisterActivity(FloorStep)
-	for _, w := range []worker.Worker{pipeline.NewWorker(c, workflows.TaskQueue, s.store, worker.Options{}), floor} {
+	for _, w := range []worker.Worker{app.NewWorker(c, workflows.TaskQueue, s.store, worker.Options{}), floor} {
 		if err := w.Start(); err != nil {
 			return nil, nil, err
 		}
@@ -91,7 +91,7 @@ func (s *stack) server(name string, opts harness.DevServerOptions) (*harness.Dev
 }
 
 func (s *stack) uploadIris() error {
-	root, err := harness.RepoRoot()
+	root, err := devstack.RepoRoot()
 	if err != nil {
 		return err
 	}
@@ -108,8 +108,8 @@ func (s *stack) uploadIris() error {
 // workerLogging starts a worker on its own task queue whose training step
 // first logs n values to its run.
 func (s *stack) workerLogging(taskQueue string, n int) error {
-	acts := pipeline.Activities(s.store)
-	w := pipeline.NewWorkerWithTrain(s.client, taskQueue, s.store, worker.Options{}, func(ctx context.Context, in activities.TrainInput) (activities.TrainResult, error) {
+	acts := app.Activities(s.store)
+	w := app.NewWorkerWithTrain(s.client, taskQueue, s.store, worker.Options{}, func(ctx context.Context, in activities.TrainInput) (activities.TrainResult, error) {
 		run := runctx.FromContext(ctx)
 		for i := range n {
 			run.Log("loss", float64(i))

@@ -5,17 +5,17 @@ import (
 	"testing"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
-	"github.com/temporal-ml/runctx-pipeline/testsuite/harness"
+	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
 )
 
 // azurite is the real Azurite every Azure Blob test in this package uses.
-var azurite *harness.Azurite
+var azurite *devstack.Azurite
 
 func TestMain(m *testing.M) {
 	if os.Getenv("DATASTORE_LOCAL_HELPER") != "" {
 		os.Exit(m.Run()) // a child of TestLocalCreateOnlyAcrossProcesses: no Azurite
 	}
-	os.Exit(harness.MainWithAzurite(m, func(a *harness.Azurite) { azurite = a }))
+	os.Exit(devstack.MainWithAzurite(m, func(a *devstack.Azurite) { azurite = a }))
 }
 
 // azureOptions are the options of a client of the shared Azurite.

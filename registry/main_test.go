@@ -5,14 +5,14 @@ import (
 	"testing"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
-	"github.com/temporal-ml/runctx-pipeline/testsuite/harness"
+	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
 )
 
 // azurite is the real Azurite the Azure Blob runs of the table use.
-var azurite *harness.Azurite
+var azurite *devstack.Azurite
 
 func TestMain(m *testing.M) {
-	os.Exit(harness.MainWithAzurite(m, func(a *harness.Azurite) { azurite = a }))
+	os.Exit(devstack.MainWithAzurite(m, func(a *devstack.Azurite) { azurite = a }))
 }
 
 // backends are the stores every registry case runs on.

@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
 	"github.com/temporal-ml/runctx-pipeline/registry"
-	"github.com/temporal-ml/runctx-pipeline/testsuite/harness"
 )
 
 // stopAfterClaim stops Azurite right after the registrar's claim
@@ -43,7 +43,7 @@ func (s *stopAfterClaim) Write(ctx context.Context, c, n string, r io.Reader, op
 func TestAzuriteStoppedMidRegistration(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	az, err := harness.StartAzurite(dir)
+	az, err := devstack.StartAzurite(dir)
 	require.NoError(t, err, "this test needs Azurite")
 	t.Cleanup(func() { // az is the restarted instance by then, if any
 		if az != nil {
@@ -63,7 +63,7 @@ func TestAzuriteStoppedMidRegistration(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, errors.Is(err, datastore.ErrPreconditionFailed) || errors.Is(err, datastore.ErrNotFound), "must be retryable: %v", err)
 
-	az, err = harness.StartAzuriteOn(dir, az.Port)
+	az, err = devstack.StartAzuriteOn(dir, az.Port)
 	require.NoError(t, err, "restart Azurite on port %d", az.Port)
 	r := registry.New(store)
 	res := register(t, r, req(name, "run-a", 0.9))

@@ -55,7 +55,7 @@ up)
 	for a in Experiment=Keyword BestModel=Keyword Accuracy=Double ModelRegistered=Bool ModelVersion=Int; do
 		sa+=(--search-attribute "$a")
 	done
-	# SQLite in WAL mode: see walPragmas in testsuite/harness/devserver.go.
+	# SQLite in WAL mode: see walPragmas in internal/devstack/devserver.go.
 	start temporal 7233 "$TOOLS/bin/temporal" server start-dev --ip 127.0.0.1 --port 7233 --ui-port 8233 \
 		--db-filename "$TOOLS/temporal.db" --log-level warn "${sa[@]}" \
 		--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal \

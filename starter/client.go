@@ -7,22 +7,22 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
-	"github.com/temporal-ml/runctx-pipeline/pipeline"
+	"github.com/temporal-ml/runctx-pipeline/internal/app"
 )
 
 // connect loads the configuration and dials Temporal; the SDK logs only
 // warnings and errors, so the command's own output stays readable.
-func connect() (pipeline.Config, client.Client, error) {
-	cfg, err := pipeline.LoadConfig()
+func connect() (app.Config, client.Client, error) {
+	cfg, err := app.LoadConfig()
 	if err != nil {
 		return cfg, nil, err
 	}
 	zc := zap.NewDevelopmentConfig()
 	zc.Level = zap.NewAtomicLevelAt(zapcore.WarnLevel)
 	if z, err := zc.Build(); err == nil {
-		cfg.Client.Logger = pipeline.NewZapLogger(z)
+		cfg.Client.Logger = app.NewZapLogger(z)
 	}
-	if cfg.Client.ExternalStorage, err = pipeline.ExternalStorage(cfg); err != nil {
+	if cfg.Client.ExternalStorage, err = app.ExternalStorage(cfg); err != nil {
 		return cfg, nil, err
 	}
 	c, err := client.Dial(cfg.Client)
@@ -32,7 +32,7 @@ func connect() (pipeline.Config, client.Client, error) {
 	return cfg, c, nil
 }
 
-func hostPort(cfg pipeline.Config) string {
+func hostPort(cfg app.Config) string {
 	if cfg.Client.HostPort == "" {
 		return client.DefaultHostPort
 	}

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/temporal-ml/runctx-pipeline/extstore"
-	"github.com/temporal-ml/runctx-pipeline/pipeline"
+	"github.com/temporal-ml/runctx-pipeline/internal/app"
 )
 
 // codecServerCmd is `starter codec-server`: an HTTP codec server that
@@ -44,11 +44,11 @@ fetched and shown in place of their claims. Point the Web UI at it
 	if *port <= 0 || *port > 65535 {
 		return usagef("--port %d: want 1-65535", *port)
 	}
-	cfg, err := pipeline.LoadConfig()
+	cfg, err := app.LoadConfig()
 	if err != nil {
 		return err
 	}
-	es, err := pipeline.ExternalStorage(cfg)
+	es, err := app.ExternalStorage(cfg)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
-	"github.com/temporal-ml/runctx-pipeline/pipeline"
+	"github.com/temporal-ml/runctx-pipeline/internal/app"
 )
 
 // dataCmd is `starter data upload|ls`, the counterparts of Azure ML's
@@ -30,7 +30,7 @@ func dataCmd(args []string, stdout io.Writer) error {
 }
 
 func openStorage() (datastore.Resolver, error) {
-	cfg, err := pipeline.LoadConfig()
+	cfg, err := app.LoadConfig()
 	if err != nil {
 		return datastore.Resolver{}, err
 	}

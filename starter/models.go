@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
-	"github.com/temporal-ml/runctx-pipeline/pipeline"
+	"github.com/temporal-ml/runctx-pipeline/internal/app"
 	"github.com/temporal-ml/runctx-pipeline/registry"
 )
 
@@ -40,7 +40,7 @@ func modelsCmd(args []string, stdout io.Writer) error {
 	if fs.NArg() > 1 {
 		return usagef("want 'models [NAME]'")
 	}
-	cfg, err := pipeline.LoadConfig()
+	cfg, err := app.LoadConfig()
 	if err != nil {
 		return err
 	}

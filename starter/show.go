@@ -17,7 +17,7 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/datastore"
-	"github.com/temporal-ml/runctx-pipeline/pipeline"
+	"github.com/temporal-ml/runctx-pipeline/internal/app"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
@@ -129,7 +129,7 @@ func loadShow(ctx context.Context, c client.Client, store datastore.Resolver, wo
 		}
 	}
 
-	rs := pipeline.RunStorage(store)
+	rs := app.RunStorage(store)
 	for _, s := range steps {
 		st := showStep{Name: s.Name, RunID: s.RunID, Status: s.Status, Reason: s.Reason, Tags: s.Tags, Properties: s.Properties, Metrics: map[string][]float64{}}
 		for k, v := range s.Metrics {

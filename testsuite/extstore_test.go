@@ -30,7 +30,7 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/extstore"
-	"github.com/temporal-ml/runctx-pipeline/pipeline"
+	"github.com/temporal-ml/runctx-pipeline/internal/app"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
@@ -65,10 +65,10 @@ func tableDigest(t *testing.T, rows [][]string) [32]byte {
 // channel closed when the step function first returns.
 func startBigResultWorker(t *testing.T, c client.Client, taskQueue string, table [][]string) <-chan struct{} {
 	t.Helper()
-	acts := pipeline.Activities(stack.store)
+	acts := app.Activities(stack.store)
 	returned := make(chan struct{})
 	var once sync.Once
-	w := pipeline.NewWorkerWithTrain(c, taskQueue, stack.store, worker.Options{}, func(ctx context.Context, in activities.TrainInput) (bigTrainResult, error) {
+	w := app.NewWorkerWithTrain(c, taskQueue, stack.store, worker.Options{}, func(ctx context.Context, in activities.TrainInput) (bigTrainResult, error) {
 		defer once.Do(func() { close(returned) })
 		res, err := acts.Train(ctx, in)
 		return bigTrainResult{TrainResult: res, Predictions: table}, err

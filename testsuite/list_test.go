@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/temporal-ml/runctx-pipeline/testsuite/harness"
+	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
@@ -30,7 +30,7 @@ var starterBin struct {
 func starter(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	starterBin.once.Do(func() {
-		root, err := harness.RepoRoot()
+		root, err := devstack.RepoRoot()
 		if err != nil {
 			starterBin.err = err
 			return

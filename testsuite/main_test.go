@@ -14,17 +14,17 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/extstore"
-	"github.com/temporal-ml/runctx-pipeline/pipeline"
+	"github.com/temporal-ml/runctx-pipeline/internal/app"
+	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
 	"github.com/temporal-ml/runctx-pipeline/registry"
-	"github.com/temporal-ml/runctx-pipeline/testsuite/harness"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
 // stack is the real Temporal dev server and Azurite the integration tests
 // share, each on free ports, with a worker of the product polling.
 var stack struct {
-	server   *harness.DevServer
-	azurite  *harness.Azurite
+	server   *devstack.DevServer
+	azurite  *devstack.Azurite
 	client   client.Client
 	store    datastore.Resolver
 	registry *registry.Registry
@@ -50,11 +50,11 @@ func runTests(m *testing.M) (int, error) {
 	}
 	defer os.RemoveAll(dir)
 	stack.dir = dir
-	if stack.azurite, err = harness.StartAzurite(filepath.Join(dir, "azurite")); err != nil {
+	if stack.azurite, err = devstack.StartAzurite(filepath.Join(dir, "azurite")); err != nil {
 		return 0, err
 	}
 	defer stack.azurite.Discard()
-	if stack.server, err = harness.StartDevServer(dir, harness.DevServerOptions{UI: true}); err != nil {
+	if stack.server, err = devstack.StartDevServer(dir, devstack.DevServerOptions{UI: true}); err != nil {
 		return 0, err
 	}
 	defer stack.server.Stop()
@@ -71,7 +71,7 @@ func runTests(m *testing.M) (int, error) {
 	}
 	defer stack.client.Close()
 	// The worker registers the search attributes itself, as in production.
-	if err := pipeline.EnsureSearchAttributes(context.Background(), stack.client, stack.server.Namespace); err != nil {
+	if err := app.EnsureSearchAttributes(context.Background(), stack.client, stack.server.Namespace); err != nil {
 		return 0, err
 	}
 	blob, err := datastore.NewAzureBlob(datastore.AzureOptions{ConnectionString: stack.azurite.ConnectionString()})
@@ -80,7 +80,7 @@ func runTests(m *testing.M) (int, error) {
 	}
 	stack.store = datastore.Resolver{Blob: blob, Local: datastore.NewLocal("/")}
 	stack.registry = registry.New(blob)
-	stack.worker = pipeline.NewWorker(stack.client, workflows.TaskQueue, stack.store, worker.Options{})
+	stack.worker = app.NewWorker(stack.client, workflows.TaskQueue, stack.store, worker.Options{})
 	if err := stack.worker.Start(); err != nil {
 		return 0, err
 	}
@@ -100,7 +100,7 @@ const (
 // form of the original Azure ML project's file: no header, Iris- labels,
 // no final newline.
 func uploadFixtures() error {
-	root, err := harness.RepoRoot()
+	root, err := devstack.RepoRoot()
 	if err != nil {
 		return err
 	}

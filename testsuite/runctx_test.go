@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
-	"github.com/temporal-ml/runctx-pipeline/pipeline"
+	"github.com/temporal-ml/runctx-pipeline/internal/app"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
@@ -21,7 +21,7 @@ import (
 // one), and stops it when the test ends.
 func startWorkerWithTrain(t *testing.T, taskQueue string, train func(context.Context, activities.TrainInput) (activities.TrainResult, error)) {
 	t.Helper()
-	w := pipeline.NewWorkerWithTrain(stack.client, taskQueue, stack.store, worker.Options{}, train)
+	w := app.NewWorkerWithTrain(stack.client, taskQueue, stack.store, worker.Options{}, train)
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 }
@@ -31,7 +31,7 @@ func startWorkerWithTrain(t *testing.T, taskQueue string, train func(context.Con
 // record, the memo, the search attributes and the parent's metrics hold
 // each value once.
 func TestRetriedStepRecordsOnce(t *testing.T) {
-	acts := pipeline.Activities(stack.store)
+	acts := app.Activities(stack.store)
 	attempts := 0
 	startWorkerWithTrain(t, "retry-tq", func(ctx context.Context, in activities.TrainInput) (activities.TrainResult, error) {
 		attempts++
@@ -45,7 +45,7 @@ func TestRetriedStepRecordsOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, attempts)
 
-	rec, err := runctx.ReadRecord(context.Background(), pipeline.RunStorage(stack.store), res.TrainRecord)
+	rec, err := runctx.ReadRecord(context.Background(), app.RunStorage(stack.store), res.TrainRecord)
 	require.NoError(t, err)
 	assert.Equal(t, runctx.StatusCompleted, rec.Status)
 	assert.EqualValues(t, 2, rec.Attempt)
@@ -63,7 +63,7 @@ func TestRetriedStepRecordsOnce(t *testing.T) {
 // TestHistorySizeDoesNotGrowWithLoggedValues: a step that logs 100,000
 // values leaves a history as small as one that logs ten.
 func TestHistorySizeDoesNotGrowWithLoggedValues(t *testing.T) {
-	acts := pipeline.Activities(stack.store)
+	acts := app.Activities(stack.store)
 	historyBytes := map[int]int64{}
 	for _, n := range []int{10, 100_000} {
 		tq := "bulk-tq-" + string(rune('a'+len(historyBytes)))
@@ -76,7 +76,7 @@ func TestHistorySizeDoesNotGrowWithLoggedValues(t *testing.T) {
 		})
 		run, res, err := runPipeline(t, tq, workflows.PipelineInput{Experiment: "iris", ModelName: "it-bulk", Data: irisRef, Threshold: 1.01})
 		require.NoError(t, err)
-		rec, err := runctx.ReadRecord(context.Background(), pipeline.RunStorage(stack.store), res.TrainRecord)
+		rec, err := runctx.ReadRecord(context.Background(), app.RunStorage(stack.store), res.TrainRecord)
 		require.NoError(t, err)
 		require.Len(t, rec.Metrics["loss"], n, "every value is in the stored record")
 

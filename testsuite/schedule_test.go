@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/temporal-ml/runctx-pipeline/testsuite/harness"
+	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
@@ -94,7 +94,7 @@ func TestHistoryExportReplays(t *testing.T) {
 	require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, file))
 
 	// The file says what `temporal workflow show --output json` says.
-	root, err := harness.RepoRoot()
+	root, err := devstack.RepoRoot()
 	require.NoError(t, err)
 	cli := exec.Command(filepath.Join(root, ".tools", "bin", "temporal"), "workflow", "show", "--output", "json",
 		"--address", stack.server.HostPort, "--namespace", stack.server.Namespace,

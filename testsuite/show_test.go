@@ -12,8 +12,8 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
+	"github.com/temporal-ml/runctx-pipeline/internal/app"
 	"github.com/temporal-ml/runctx-pipeline/ml"
-	"github.com/temporal-ml/runctx-pipeline/pipeline"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
@@ -103,7 +103,7 @@ func TestConcurrentPipelinesMakeOneChampion(t *testing.T) {
 // the workflow's queries, with what the training step has already set on
 // its parent.
 func TestStarterShowWhileRunning(t *testing.T) {
-	acts := pipeline.Activities(stack.store)
+	acts := app.Activities(stack.store)
 	release := make(chan struct{})
 	startWorkerWithTrain(t, "show-running-tq", func(ctx context.Context, in activities.TrainInput) (activities.TrainResult, error) {
 		run := runctx.FromContext(ctx)

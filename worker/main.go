@@ -16,7 +16,7 @@ import (
 	"go.temporal.io/sdk/worker"
 	"go.uber.org/zap"
 
-	"github.com/temporal-ml/runctx-pipeline/pipeline"
+	"github.com/temporal-ml/runctx-pipeline/internal/app"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
@@ -34,12 +34,12 @@ func main() {
 }
 
 func run(z *zap.Logger) error {
-	cfg, err := pipeline.LoadConfig()
+	cfg, err := app.LoadConfig()
 	if err != nil {
 		return err
 	}
-	cfg.Client.Logger = pipeline.NewZapLogger(z)
-	if cfg.Client.ExternalStorage, err = pipeline.ExternalStorage(cfg); err != nil {
+	cfg.Client.Logger = app.NewZapLogger(z)
+	if cfg.Client.ExternalStorage, err = app.ExternalStorage(cfg); err != nil {
 		return err
 	}
 	c, err := client.Dial(cfg.Client)
@@ -50,7 +50,7 @@ func run(z *zap.Logger) error {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := pipeline.EnsureSearchAttributes(ctx, c, cfg.Namespace()); err != nil {
+	if err := app.EnsureSearchAttributes(ctx, c, cfg.Namespace()); err != nil {
 		return err
 	}
 	store, err := cfg.OpenStorage()
@@ -58,7 +58,7 @@ func run(z *zap.Logger) error {
 		return err
 	}
 
-	w := pipeline.NewWorker(c, workflows.TaskQueue, store, worker.Options{})
+	w := app.NewWorker(c, workflows.TaskQueue, store, worker.Options{})
 	z.Info("worker started", zap.String("task_queue", workflows.TaskQueue), zap.String("namespace", cfg.Namespace()))
 	// worker.InterruptCh closes on SIGINT or SIGTERM; Run then stops
 	// polling and waits for the running tasks.

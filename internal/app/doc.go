@@ -1,5 +1,5 @@
-// Package pipeline wires the product together for its programs and tests:
+// Package app wires the product together for its programs and tests:
 // configuration from the environment, the storage behind data references,
 // the search attributes, and a worker with the workflow, the steps and the
 // run-context interceptor registered.
-package pipeline
+package app

@@ -1,7 +1,7 @@
-// Package harness starts the real components that integration tests run
+// Package devstack starts the real components that integration tests run
 // against: a Temporal dev server and Azurite, each on free loopback ports,
 // with their state in a temporary folder.
-package harness
+package devstack
 
 import (
 	"fmt"
