@@ -38,7 +38,10 @@ func championOf(v *registry.Version) Champion {
 // registers the model file the training step wrote, linked to the pipeline
 // run, if it still beats the champion when the registry checks atomically.
 func (a *Activities) RegisterModel(ctx context.Context, in RegisterInput) (RegisterResult, error) {
-	run := runctx.FromContext(ctx)
+	run, err := runctx.FromContext(ctx)
+	if err != nil {
+		return RegisterResult{}, err
+	}
 	ref, err := datastore.ParseRef(in.ModelRef)
 	if err != nil {
 		return RegisterResult{}, badData(err)

@@ -23,7 +23,10 @@ import (
 // best model's file under the run's outputs, and tags the step and the
 // pipeline with best_model and accuracy.
 func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, error) {
-	run := runctx.FromContext(ctx)
+	run, err := runctx.FromContext(ctx)
+	if err != nil {
+		return TrainResult{}, err
+	}
 	if in.Data == "" && run.IsOffline() {
 		in.Data = DefaultLocalData // as the Azure ML tip: offline, fall back to local data
 	}
@@ -46,7 +49,7 @@ func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, err
 		return TrainResult{}, fmt.Errorf("save model %s: %w", best.Name, err)
 	}
 	acc := strconv.FormatFloat(best.ValidationAccuracy, 'f', -1, 64)
-	tags := map[string]string{"best_model": best.Name, "accuracy": acc}
+	tags := map[string]string{TagBestModel: best.Name, TagAccuracy: acc}
 	if err := run.SetTags(tags); err != nil {
 		return TrainResult{}, err
 	}

@@ -13,6 +13,12 @@ const (
 	StepRegister = "register-model"
 )
 
+// Tags the training step sets on itself and on its pipeline.
+const (
+	TagBestModel = "best_model"
+	TagAccuracy  = "accuracy"
+)
+
 // ErrTypeBadData is the application error type of bad input data; it is
 // never retried.
 const ErrTypeBadData = "BadData"

@@ -21,6 +21,8 @@ type stack struct {
 	dir    string
 	client client.Client
 	store  datastore.Resolver
+	// plugin is the run context of the pipeline's client.
+	plugin *runctx.Plugin
 	// cpu meters the main dev server, Azurite and this process.
 	cpu   cpuMeter
 	stops []func()
@@ -45,6 +47,9 @@ func startStack() (*stack, error) {
 		return s, err
 	}
 	s.store = datastore.Resolver{Blob: blob, Local: datastore.NewLocal("/")}
+	if s.plugin, err = runctx.NewPlugin(runctx.PluginOptions{Store: s.store}); err != nil {
+		return s, err
+	}
 	srv, c, err := s.server("main", devstack.DevServerOptions{})
 	if err != nil {
 		return s, err
@@ -67,17 +72,22 @@ func (s *stack) server(name string, opts devstack.DevServerOptions) (*devstack.D
 		return nil, nil, err
 	}
 	s.stops = append(s.stops, srv.Stop)
-	c, err := srv.Client()
+	co := srv.ClientOptions()
+	co.Plugins = []client.Plugin{s.plugin}
+	c, err := client.Dial(co)
 	if err != nil {
 		return nil, nil, err
 	}
 	s.stops = append(s.stops, c.Close)
-	if err := app.EnsureSearchAttributes(context.Background(), c, srv.Namespace); err != nil {
+	// The floor has a worker of its own, on a client without the run
+	// context (its steps record nothing), with the pipeline worker's
+	// pollers.
+	plain, err := client.NewClientFromExisting(c, srv.ClientOptions())
+	if err != nil {
 		return nil, nil, err
 	}
-	// The floor has a worker of its own, without the run context (its
-	// steps record nothing), and with the pipeline worker's pollers.
-	floor := worker.New(c, floorTaskQueue, app.WithPollerAutoscaling(worker.Options{}))
+	s.stops = append(s.stops, plain.Close)
+	floor := worker.New(plain, floorTaskQueue, app.WithPollerAutoscaling(worker.Options{}))
 	floor.RegisterWorkflow(FloorPipeline)
 	floor.RegisterWorkflow(FloorTagged)
 	floor.RegisterActivity(FloorStep)
@@ -110,7 +120,10 @@ func (s *stack) uploadIris() error {
 func (s *stack) workerLogging(taskQueue string, n int) error {
 	acts := app.Activities(s.store)
 	w := app.NewWorkerWithTrain(s.client, taskQueue, s.store, worker.Options{}, func(ctx context.Context, in activities.TrainInput) (activities.TrainResult, error) {
-		run := runctx.FromContext(ctx)
+		run, err := runctx.FromContext(ctx)
+		if err != nil {
+			return activities.TrainResult{}, err
+		}
 		for i := range n {
 			run.Log("loss", float64(i))
 		}

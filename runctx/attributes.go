@@ -4,15 +4,18 @@ import (
 	"fmt"
 	"strconv"
 
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 )
 
 // TagAttribute maps a parent tag to a typed search attribute, so that the
-// Web UI and `temporal workflow list --query` can filter on it. The
-// attribute must be registered on the namespace.
+// Web UI and `temporal workflow list --query` can filter on it. Declare a
+// pipeline's mappings once with Declare; the plugin creates the attributes
+// on the namespace when a worker starts.
 type TagAttribute struct {
 	Tag       string
 	Attribute string
+	typ       enums.IndexedValueType
 	set       func(string) (temporal.SearchAttributeUpdate, error)
 	unset     temporal.SearchAttributeUpdate
 }
@@ -20,14 +23,14 @@ type TagAttribute struct {
 // KeywordAttribute maps tag to a Keyword search attribute.
 func KeywordAttribute(tag, attribute string) TagAttribute {
 	k := temporal.NewSearchAttributeKeyKeyword(attribute)
-	return TagAttribute{Tag: tag, Attribute: attribute, unset: k.ValueUnset(),
+	return TagAttribute{Tag: tag, Attribute: attribute, typ: enums.INDEXED_VALUE_TYPE_KEYWORD, unset: k.ValueUnset(),
 		set: func(v string) (temporal.SearchAttributeUpdate, error) { return k.ValueSet(v), nil }}
 }
 
 // FloatAttribute maps tag to a Double search attribute.
 func FloatAttribute(tag, attribute string) TagAttribute {
 	k := temporal.NewSearchAttributeKeyFloat64(attribute)
-	return TagAttribute{Tag: tag, Attribute: attribute, unset: k.ValueUnset(),
+	return TagAttribute{Tag: tag, Attribute: attribute, typ: enums.INDEXED_VALUE_TYPE_DOUBLE, unset: k.ValueUnset(),
 		set: func(v string) (temporal.SearchAttributeUpdate, error) {
 			f, err := strconv.ParseFloat(v, 64)
 			if err != nil {
@@ -40,7 +43,7 @@ func FloatAttribute(tag, attribute string) TagAttribute {
 // IntAttribute maps tag to an Int search attribute.
 func IntAttribute(tag, attribute string) TagAttribute {
 	k := temporal.NewSearchAttributeKeyInt64(attribute)
-	return TagAttribute{Tag: tag, Attribute: attribute, unset: k.ValueUnset(),
+	return TagAttribute{Tag: tag, Attribute: attribute, typ: enums.INDEXED_VALUE_TYPE_INT, unset: k.ValueUnset(),
 		set: func(v string) (temporal.SearchAttributeUpdate, error) {
 			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
@@ -53,7 +56,7 @@ func IntAttribute(tag, attribute string) TagAttribute {
 // BoolAttribute maps tag to a Bool search attribute.
 func BoolAttribute(tag, attribute string) TagAttribute {
 	k := temporal.NewSearchAttributeKeyBool(attribute)
-	return TagAttribute{Tag: tag, Attribute: attribute, unset: k.ValueUnset(),
+	return TagAttribute{Tag: tag, Attribute: attribute, typ: enums.INDEXED_VALUE_TYPE_BOOL, unset: k.ValueUnset(),
 		set: func(v string) (temporal.SearchAttributeUpdate, error) {
 			b, err := strconv.ParseBool(v)
 			if err != nil {

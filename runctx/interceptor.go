@@ -11,41 +11,34 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
-// scopeHeader carries a pipeline's Scope from the workflow to its steps.
+// scopeHeader carries a pipeline's scope from the workflow to its steps.
 const scopeHeader = "runctx-scope"
 
-// Scope is what a step learns of its pipeline: the experiment and the
-// datastore prefix under which each step's outputs go.
-type Scope struct {
+// scope is what a step learns of its pipeline: the experiment and the
+// datastore prefix under which each step's outputs go. An empty Outputs
+// means the worker's runs root (PluginOptions.Runs) with the experiment
+// and workflow ID appended.
+type scope struct {
 	Experiment string `json:"experiment"`
 	Outputs    string `json:"outputs"`
 }
 
-// InterceptorOptions configure NewInterceptor.
-type InterceptorOptions struct {
-	// Client sends the parent updates; usually the worker's client.
+// interceptorOptions configure the plugin's worker interceptor.
+type interceptorOptions struct {
+	// Client sends the parent updates; nil means the activity's own
+	// client (activity.GetClient). Tests set it.
 	Client updater
 	// Storage stores records and artifacts.
 	Storage Storage
-	// DefaultOutputs is the outputs prefix for steps of workflows that did
-	// not start a Pipeline; the workflow ID is appended.
-	DefaultOutputs string
-	// ParentLinger is how long a step's parent changes may wait to ride in
-	// its result before they are sent as updates: 0 means
-	// DefaultParentLinger, a negative value sends each at once.
+	// Runs is the root of the outputs of steps whose pipeline names none.
+	Runs string
+	// ParentLinger is PluginOptions.ParentLinger.
 	ParentLinger time.Duration
-}
-
-// NewInterceptor returns the worker interceptor that gives every activity
-// its run (FromContext) and writes the run's record when it ends, and that
-// passes the pipeline's Scope from workflow to activities in a header.
-func NewInterceptor(opts InterceptorOptions) interceptor.WorkerInterceptor {
-	return &workerInterceptor{opts: opts}
 }
 
 type workerInterceptor struct {
 	interceptor.WorkerInterceptorBase
-	opts InterceptorOptions
+	opts interceptorOptions
 }
 
 func (w *workerInterceptor) InterceptActivity(ctx context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
@@ -58,22 +51,25 @@ func (w *workerInterceptor) InterceptWorkflow(ctx workflow.Context, next interce
 
 type activityInbound struct {
 	interceptor.ActivityInboundInterceptorBase
-	opts InterceptorOptions
+	opts interceptorOptions
 }
 
 func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {
 	info := activity.GetInfo(ctx)
-	scope := Scope{Outputs: join(a.opts.DefaultOutputs, info.WorkflowExecution.ID)}
+	var sc scope
 	if p, ok := interceptor.Header(ctx)[scopeHeader]; ok {
-		if err := converter.GetDefaultDataConverter().FromPayload(p, &scope); err != nil {
+		if err := converter.GetDefaultDataConverter().FromPayload(p, &sc); err != nil {
 			return nil, fmt.Errorf("runctx: read scope header: %w", err)
 		}
 	}
+	if sc.Outputs == "" {
+		sc.Outputs = PipelineOutputs(a.opts.Runs, sc.Experiment, info.WorkflowExecution.ID)
+	}
 	run := newRun(StepRunID(info.WorkflowExecution.ID, info.ActivityID), info.ActivityType.Name)
-	run.experiment = scope.Experiment
+	run.experiment = sc.Experiment
 	run.workflowID, run.wfRunID = info.WorkflowExecution.ID, info.WorkflowExecution.RunID
 	run.attempt = info.Attempt
-	run.outputs = join(scope.Outputs, info.ActivityID)
+	run.outputs = join(sc.Outputs, info.ActivityID)
 	run.store = a.opts.Storage
 	linger := a.opts.ParentLinger
 	if linger == 0 {
@@ -87,6 +83,8 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.E
 		run.ephemeral = true
 	} else if a.opts.Client != nil {
 		run.parent.client = a.opts.Client
+	} else {
+		run.parent.client = activity.GetClient(ctx)
 	}
 	res, err := a.Next.ExecuteActivity(WithRun(ctx, run), in)
 	if _, cerr := run.Complete(ctx, err); cerr != nil && err == nil {
@@ -135,12 +133,12 @@ func (w *workflowOutbound) ExecuteLocalActivity(ctx workflow.Context, activityTy
 type scopeKey struct{}
 
 func injectScope(ctx workflow.Context) {
-	scope, ok := ctx.Value(scopeKey{}).(Scope)
+	sc, ok := ctx.Value(scopeKey{}).(scope)
 	if !ok {
 		return
 	}
 	if h := interceptor.WorkflowHeader(ctx); h != nil {
-		if p, err := converter.GetDefaultDataConverter().ToPayload(scope); err == nil {
+		if p, err := converter.GetDefaultDataConverter().ToPayload(sc); err == nil {
 			h[scopeHeader] = p
 		}
 	}

@@ -25,9 +25,14 @@ const (
 
 // PipelineOptions configure StartPipeline.
 type PipelineOptions struct {
-	Scope Scope
-	// Attributes maps parent tags to typed search attributes.
-	Attributes []TagAttribute
+	// Experiment groups pipelines, as Azure ML's experiment; it names the
+	// folder the pipeline's runs record in. Default: the workflow type.
+	Experiment string
+	// Outputs is the data reference under which this pipeline's steps
+	// record, in place of the worker's PluginOptions.Runs; each step
+	// records under <Outputs>/<experiment>/<workflow ID>/<step>/.
+	// Default: the worker's.
+	Outputs string
 }
 
 // ParentRecord is the pipeline run as the "run" query returns it.
@@ -64,8 +69,10 @@ type Pipeline struct {
 }
 
 // StartPipeline makes the workflow a pipeline run: it returns a context
-// whose activities see the pipeline's Scope, and installs the update handler
-// and queries.
+// whose steps (ExecuteStep) are the pipeline's child runs, and installs the
+// update handler by which steps change the parent, and the queries. The
+// parent tags the workflow type declares (Declare) become search
+// attributes.
 //
 // workflowcheck flags its map iteration; it is order-independent (sorted
 // keys, or copies into maps), so it is deterministic.
@@ -73,15 +80,22 @@ type Pipeline struct {
 //workflowcheck:ignore
 func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context, *Pipeline, error) {
 	info := workflow.GetInfo(ctx)
+	if opts.Experiment == "" {
+		opts.Experiment = info.WorkflowType.Name
+	}
+	sc := scope{Experiment: opts.Experiment}
+	if opts.Outputs != "" {
+		sc.Outputs = PipelineOutputs(opts.Outputs, opts.Experiment, info.WorkflowExecution.ID)
+	}
 	p := &Pipeline{opts: opts, attrs: map[string]TagAttribute{}, applied: map[string]bool{}, rec: ParentRecord{
 		WorkflowID: info.WorkflowExecution.ID,
 		RunID:      info.WorkflowExecution.RunID,
-		Experiment: opts.Scope.Experiment,
+		Experiment: opts.Experiment,
 		Tags:       map[string]string{},
 		Properties: map[string]string{},
 		Metrics:    map[string][]float64{},
 	}}
-	for _, a := range opts.Attributes {
+	for _, a := range declared(info.WorkflowType.Name) {
 		p.attrs[a.Tag] = a
 	}
 	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateParent,
@@ -100,7 +114,8 @@ func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context
 			return ctx, nil, err
 		}
 	}
-	return workflow.WithValue(ctx, scopeKey{}, opts.Scope), p, nil
+	ctx = workflow.WithValue(ctx, scopeKey{}, sc)
+	return workflow.WithValue(ctx, pipelineKey{}, p), p, nil
 }
 
 // Record returns a copy of the parent record.

@@ -1,10 +1,3 @@
-// Package runctx is the run context of a pipeline step: the Go form of Azure
-// ML's Run.get_context(). Inside an activity, FromContext returns the step's
-// run, whose metrics, tables, tags and properties are stored as one record in
-// the datastore when the step ends, and whose Parent() changes the pipeline
-// workflow: with the step's result, or by update while a long step runs.
-// Outside an activity it returns an offline run that records to a local
-// folder.
 package runctx
 
 import (
@@ -15,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.temporal.io/sdk/activity"
 )
 
 // ErrPropertyExists is returned (wrapped) when AddProperties is given a new
@@ -80,15 +74,27 @@ var (
 	offlineRun  *Run
 )
 
-// FromContext returns the run of the step executing in ctx. Outside a step
-// it returns the process's offline run (created on first use, recording to
-// ./outputs), as Azure ML's Run.get_context() does when not submitted.
-func FromContext(ctx context.Context) *Run {
+// ErrNoPlugin is returned (wrapped) by FromContext in an activity of a
+// worker that runs without the plugin.
+var ErrNoPlugin = errors.New("runctx: the worker runs without the runctx plugin")
+
+// FromContext returns the run of the step executing in ctx, as Azure ML's
+// Run.get_context(). Outside any activity (a plain program, a test) it
+// returns the process's offline run, created on first use and recording to
+// ./outputs, as Run.get_context() does when not submitted. In an activity
+// of a worker without the plugin it returns an error wrapping ErrNoPlugin
+// that says how to add it.
+func FromContext(ctx context.Context) (*Run, error) {
 	if r, ok := ctx.Value(runKey{}).(*Run); ok {
-		return r
+		return r, nil
+	}
+	if activity.IsActivity(ctx) {
+		return nil, fmt.Errorf("%w: activity %s has no run; add runctx.NewPlugin(…) to the Plugins of the client (or worker) options, "+
+			"or give it a run with runctx.WithRun(ctx, runctx.NewOffline(dir)) to run it outside Temporal",
+			ErrNoPlugin, activity.GetInfo(ctx).ActivityType.Name)
 	}
 	offlineOnce.Do(func() { offlineRun = NewOffline("outputs") })
-	return offlineRun
+	return offlineRun, nil
 }
 
 // NewOffline returns a new offline run that records into dir.

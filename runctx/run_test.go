@@ -14,10 +14,13 @@ import (
 )
 
 func TestOfflineRun(t *testing.T) {
-	r := FromContext(context.Background())
+	r, err := FromContext(context.Background())
+	require.NoError(t, err)
 	assert.True(t, r.IsOffline())
 	assert.True(t, strings.HasPrefix(r.ID(), "OfflineRun_"), r.ID())
-	assert.Same(t, r, FromContext(context.Background()), "one offline run per process, as Run.get_context()")
+	again, err := FromContext(context.Background())
+	require.NoError(t, err)
+	assert.Same(t, r, again, "one offline run per process, as Run.get_context()")
 	assert.True(t, r.Parent().IsOffline())
 	assert.NoError(t, r.Parent().Tag("a", "b"), "an offline parent is inert")
 }

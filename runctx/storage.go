@@ -8,6 +8,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/temporal-ml/runctx-pipeline/datastore"
 )
 
 // Storage is where a run writes its record and artifacts: a datastore in a
@@ -41,6 +43,45 @@ func (localStorage) Get(_ context.Context, ref string) (io.ReadCloser, error) {
 	return os.Open(strings.TrimPrefix(ref, "file://"))
 }
 
+// resolverStorage stores runs through a datastore resolver.
+type resolverStorage struct{ r datastore.Resolver }
+
+func (s resolverStorage) Put(ctx context.Context, ref string, body io.Reader, contentType string) error {
+	parsed, err := datastore.ParseRef(ref)
+	if err != nil {
+		return err
+	}
+	_, err = s.r.Write(ctx, parsed, body, datastore.WriteOptions{ContentType: contentType})
+	return err
+}
+
+func (s resolverStorage) Get(ctx context.Context, ref string) (io.ReadCloser, error) {
+	parsed, err := datastore.ParseRef(ref)
+	if err != nil {
+		return nil, err
+	}
+	rc, _, err := s.r.Read(ctx, parsed)
+	return rc, err
+}
+
+// NewStorage returns the Storage of runs recorded through r, for
+// ReadRecord.
+func NewStorage(r datastore.Resolver) Storage { return resolverStorage{r} }
+
+// PipelineOutputs returns the prefix of a pipeline's outputs: each of its
+// steps records under <prefix>/<step name>/.
+func PipelineOutputs(runs, experiment, workflowID string) string {
+	return join(join(runs, experiment), workflowID)
+}
+
+// StepRecordRef returns where the record of a pipeline's step is stored.
+func StepRecordRef(pipelineOutputs, step string) string {
+	return join(join(pipelineOutputs, step), recordFile)
+}
+
+// recordFile is the name of a step's record in its outputs folder.
+const recordFile = "record.json"
+
 // join appends a slash-separated name to a reference.
 func join(ref, name string) string {
 	if strings.Contains(ref, "://") {
@@ -60,7 +101,7 @@ func (r *Run) recordName() string {
 	if r.offline {
 		return r.id + ".json"
 	}
-	return "record.json"
+	return recordFile
 }
 
 // Upload writes an artifact into the run's outputs folder, as Azure ML's

@@ -22,9 +22,6 @@ func connect() (app.Config, client.Client, error) {
 	if z, err := zc.Build(); err == nil {
 		cfg.Client.Logger = app.NewZapLogger(z)
 	}
-	if cfg.Client.ExternalStorage, err = app.ExternalStorage(cfg); err != nil {
-		return cfg, nil, err
-	}
 	c, err := client.Dial(cfg.Client)
 	if err != nil {
 		return cfg, nil, fmt.Errorf("connect to Temporal at %s (set TEMPORAL_ADDRESS, or run `make up`): %w", hostPort(cfg), err)

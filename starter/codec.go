@@ -48,7 +48,7 @@ fetched and shown in place of their claims. Point the Web UI at it
 	if err != nil {
 		return err
 	}
-	es, err := app.ExternalStorage(cfg)
+	es, err := extstore.ExternalStorage(cfg.PluginOptions.ExternalStorage, cfg.PluginOptions.Azure)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ fetched and shown in place of their claims. Point the Web UI at it
 		_ = srv.Shutdown(sctx)
 	}()
 	endpoint := "http://" + ln.Addr().String()
-	if !cfg.ExternalStorage.Enabled {
+	if !cfg.PluginOptions.ExternalStorage.Enabled {
 		fmt.Fprintf(stdout, "note: %s=off, so payloads pass through unchanged\n", extstore.EnvDriver)
 	}
 	fmt.Fprintf(stdout, "codec server on %s for %s\nset the Web UI's codec endpoint to %s (or start the dev server with --ui-codec-endpoint %s)\n",

@@ -34,7 +34,7 @@ func openStorage() (datastore.Resolver, error) {
 	if err != nil {
 		return datastore.Resolver{}, err
 	}
-	return cfg.OpenStorage()
+	return cfg.Plugin.Store(), nil
 }
 
 func dataUpload(args []string, stdout io.Writer) error {

@@ -44,11 +44,7 @@ func modelsCmd(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	blob, err := datastore.NewAzureBlob(cfg.Storage)
-	if err != nil {
-		return err
-	}
-	reg := registry.New(blob)
+	reg := registry.New(cfg.Plugin.Store().Blob)
 	ctx := context.Background()
 	names := fs.Args()
 	if len(names) == 0 {

@@ -50,7 +50,7 @@ func pipelineFlags(fs interface {
 	fs.IntVar(&in.Folds, "folds", workflows.DefaultFolds, "cross-validation folds")
 	fs.Int64Var(&in.Seed, "seed", workflows.DefaultSeed, "seed of the train/validation split")
 	fs.Float64Var(&in.ValidationSize, "validation-size", workflows.DefaultValidationSize, "share of rows held out for validation")
-	fs.StringVar(&in.Outputs, "outputs", workflows.DefaultOutputs, "datastore prefix for run outputs")
+	fs.StringVar(&in.Outputs, "outputs", "", "datastore prefix for run outputs (default: the worker's, "+runctx.EnvRuns+" or "+runctx.DefaultRuns+")")
 	return in
 }
 
@@ -65,8 +65,10 @@ func checkInput(in workflows.PipelineInput) error {
 	if _, err := datastore.ParseRef(in.Data); err != nil {
 		return usagef("--data: %v", err)
 	}
-	if _, err := datastore.ParsePrefix(in.Outputs); err != nil {
-		return usagef("--outputs: %v", err)
+	if in.Outputs != "" {
+		if _, err := datastore.ParsePrefix(in.Outputs); err != nil {
+			return usagef("--outputs: %v", err)
+		}
 	}
 	if err := in.Validate(); err != nil {
 		return usagef("%v", err)
@@ -81,7 +83,7 @@ func startOptions(id string, in workflows.PipelineInput) client.StartWorkflowOpt
 	return client.StartWorkflowOptions{
 		ID:                    id,
 		TaskQueue:             workflows.TaskQueue,
-		TypedSearchAttributes: temporal.NewSearchAttributes(temporal.NewSearchAttributeKeyKeyword("Experiment").ValueSet(in.Experiment)),
+		TypedSearchAttributes: runctx.ExperimentSearchAttributes(in.Experiment),
 		StaticSummary:         fmt.Sprintf("%s: train %s on %s", in.Experiment, in.ModelName, in.Data),
 		StaticDetails: fmt.Sprintf("**experiment** %s  \n**model name** %s  \n**data** %s  \n**threshold** %g  \n**folds** %d, **seed** %d, **validation size** %g",
 			in.Experiment, in.ModelName, in.Data, in.Threshold, in.Folds, in.Seed, in.ValidationSize),

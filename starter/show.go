@@ -17,7 +17,6 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/datastore"
-	"github.com/temporal-ml/runctx-pipeline/internal/app"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
@@ -63,11 +62,7 @@ func showCmd(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer c.Close()
-	store, err := cfg.OpenStorage()
-	if err != nil {
-		return err
-	}
-	out, err := loadShow(context.Background(), c, store, fs.Arg(0))
+	out, err := loadShow(context.Background(), c, cfg.Plugin, fs.Arg(0))
 	if err != nil {
 		return err
 	}
@@ -78,7 +73,7 @@ func showCmd(args []string, stdout io.Writer) error {
 	return nil
 }
 
-func loadShow(ctx context.Context, c client.Client, store datastore.Resolver, workflowID string) (*showOutput, error) {
+func loadShow(ctx context.Context, c client.Client, plugin *runctx.Plugin, workflowID string) (*showOutput, error) {
 	d, err := c.DescribeWorkflowExecution(ctx, workflowID, "")
 	if err != nil {
 		return nil, fmt.Errorf("describe %s: %w", workflowID, err)
@@ -122,14 +117,18 @@ func loadShow(ctx context.Context, c client.Client, store datastore.Resolver, wo
 		}
 		steps = res.Steps
 		if len(steps) == 0 { // failed, or older than the steps in the result
-			prefix := in.OutputsPrefix(workflowID)
+			runs := in.Outputs
+			if runs == "" {
+				runs = plugin.Runs()
+			}
+			prefix := runctx.PipelineOutputs(runs, in.WithDefaults().Experiment, workflowID)
 			for _, name := range []string{activities.StepTrain, activities.StepLookup, activities.StepRegister} {
-				steps = append(steps, runctx.StepInfo{Name: name, RunID: runctx.StepRunID(workflowID, name), RecordRef: prefix + "/" + name + "/record.json"})
+				steps = append(steps, runctx.StepInfo{Name: name, RunID: runctx.StepRunID(workflowID, name), RecordRef: runctx.StepRecordRef(prefix, name)})
 			}
 		}
 	}
 
-	rs := app.RunStorage(store)
+	rs := runctx.NewStorage(plugin.Store())
 	for _, s := range steps {
 		st := showStep{Name: s.Name, RunID: s.RunID, Status: s.Status, Reason: s.Reason, Tags: s.Tags, Properties: s.Properties, Metrics: map[string][]float64{}}
 		for k, v := range s.Metrics {

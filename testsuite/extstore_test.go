@@ -178,7 +178,8 @@ func TestLargeStepResultIsOffloaded(t *testing.T) {
 // start-to-close timeout, then it is retried, again and again) while the
 // pipeline waits.
 func TestLargeStepResultWithoutOffload(t *testing.T) {
-	plain, err := client.Dial(client.Options{HostPort: stack.server.HostPort, Namespace: stack.server.Namespace})
+	// The run context, without External Storage.
+	plain, err := client.Dial(client.Options{HostPort: stack.server.HostPort, Namespace: stack.server.Namespace, Plugins: []client.Plugin{stack.plugin}})
 	require.NoError(t, err)
 	t.Cleanup(plain.Close) // after the worker stops
 	returned := startBigResultWorker(t, plain, "no-extstore-tq", bigTable(5<<20))

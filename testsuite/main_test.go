@@ -17,6 +17,7 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/internal/app"
 	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
 	"github.com/temporal-ml/runctx-pipeline/registry"
+	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
@@ -28,6 +29,7 @@ var stack struct {
 	client   client.Client
 	store    datastore.Resolver
 	registry *registry.Registry
+	plugin   *runctx.Plugin
 	worker   worker.Worker
 	dir      string
 	// extStorage is the client's external payload storage (Azure Blob).
@@ -64,22 +66,24 @@ func runTests(m *testing.M) (int, error) {
 		datastore.AzureOptions{ConnectionString: stack.azurite.ConnectionString()}); err != nil {
 		return 0, err
 	}
-	opts := stack.server.ClientOptions()
-	opts.ExternalStorage = stack.extStorage
-	if stack.client, err = client.Dial(opts); err != nil {
-		return 0, err
-	}
-	defer stack.client.Close()
-	// The worker registers the search attributes itself, as in production.
-	if err := app.EnsureSearchAttributes(context.Background(), stack.client, stack.server.Namespace); err != nil {
-		return 0, err
-	}
 	blob, err := datastore.NewAzureBlob(datastore.AzureOptions{ConnectionString: stack.azurite.ConnectionString()})
 	if err != nil {
 		return 0, err
 	}
 	stack.store = datastore.Resolver{Blob: blob, Local: datastore.NewLocal("/")}
 	stack.registry = registry.New(blob)
+	// One plugin on the client gives every worker of it the run context;
+	// the worker creates the search attributes itself, as in production.
+	if stack.plugin, err = runctx.NewPlugin(runctx.PluginOptions{Store: stack.store}); err != nil {
+		return 0, err
+	}
+	opts := stack.server.ClientOptions()
+	opts.ExternalStorage = stack.extStorage
+	opts.Plugins = []client.Plugin{stack.plugin}
+	if stack.client, err = client.Dial(opts); err != nil {
+		return 0, err
+	}
+	defer stack.client.Close()
 	stack.worker = app.NewWorker(stack.client, workflows.TaskQueue, stack.store, worker.Options{})
 	if err := stack.worker.Start(); err != nil {
 		return 0, err

@@ -45,7 +45,7 @@ func TestRetriedStepRecordsOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, attempts)
 
-	rec, err := runctx.ReadRecord(context.Background(), app.RunStorage(stack.store), res.TrainRecord)
+	rec, err := runctx.ReadRecord(context.Background(), runctx.NewStorage(stack.store), res.TrainRecord)
 	require.NoError(t, err)
 	assert.Equal(t, runctx.StatusCompleted, rec.Status)
 	assert.EqualValues(t, 2, rec.Attempt)
@@ -68,7 +68,10 @@ func TestHistorySizeDoesNotGrowWithLoggedValues(t *testing.T) {
 	for _, n := range []int{10, 100_000} {
 		tq := "bulk-tq-" + string(rune('a'+len(historyBytes)))
 		startWorkerWithTrain(t, tq, func(ctx context.Context, in activities.TrainInput) (activities.TrainResult, error) {
-			r := runctx.FromContext(ctx)
+			r, err := runctx.FromContext(ctx)
+			if err != nil {
+				return activities.TrainResult{}, err
+			}
 			for i := range n {
 				r.Log("loss", float64(i))
 			}
@@ -76,7 +79,7 @@ func TestHistorySizeDoesNotGrowWithLoggedValues(t *testing.T) {
 		})
 		run, res, err := runPipeline(t, tq, workflows.PipelineInput{Experiment: "iris", ModelName: "it-bulk", Data: irisRef, Threshold: 1.01})
 		require.NoError(t, err)
-		rec, err := runctx.ReadRecord(context.Background(), app.RunStorage(stack.store), res.TrainRecord)
+		rec, err := runctx.ReadRecord(context.Background(), runctx.NewStorage(stack.store), res.TrainRecord)
 		require.NoError(t, err)
 		require.Len(t, rec.Metrics["loss"], n, "every value is in the stored record")
 

@@ -106,7 +106,10 @@ func TestStarterShowWhileRunning(t *testing.T) {
 	acts := app.Activities(stack.store)
 	release := make(chan struct{})
 	startWorkerWithTrain(t, "show-running-tq", func(ctx context.Context, in activities.TrainInput) (activities.TrainResult, error) {
-		run := runctx.FromContext(ctx)
+		run, err := runctx.FromContext(ctx)
+		if err != nil {
+			return activities.TrainResult{}, err
+		}
 		if err := run.Parent().Apply(runctx.ParentChange{Tags: map[string]string{"stage": "training"}}); err != nil {
 			return activities.TrainResult{}, err
 		}

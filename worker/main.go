@@ -3,14 +3,14 @@
 //
 // Temporal is reached through the standard TEMPORAL_* environment (address,
 // namespace, TLS, API key); storage through AZURE_STORAGE_CONNECTION_STRING
-// or AZURE_STORAGE_ACCOUNT_URL, defaulting to a local Azurite.
+// or AZURE_STORAGE_ACCOUNT_URL, defaulting to a local Azurite. The run
+// context is the runctx plugin on the client: it creates the pipeline's
+// search attributes when the worker starts.
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -39,27 +39,14 @@ func run(z *zap.Logger) error {
 		return err
 	}
 	cfg.Client.Logger = app.NewZapLogger(z)
-	if cfg.Client.ExternalStorage, err = app.ExternalStorage(cfg); err != nil {
-		return err
-	}
 	c, err := client.Dial(cfg.Client)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", cfg.Client.HostPort, err)
 	}
 	defer c.Close()
 
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := app.EnsureSearchAttributes(ctx, c, cfg.Namespace()); err != nil {
-		return err
-	}
-	store, err := cfg.OpenStorage()
-	if err != nil {
-		return err
-	}
-
-	w := app.NewWorker(c, workflows.TaskQueue, store, worker.Options{})
-	z.Info("worker started", zap.String("task_queue", workflows.TaskQueue), zap.String("namespace", cfg.Namespace()))
+	w := app.NewWorker(c, workflows.TaskQueue, cfg.Plugin.Store(), worker.Options{})
+	z.Info("worker starting", zap.String("task_queue", workflows.TaskQueue), zap.String("namespace", cfg.Namespace()))
 	// worker.InterruptCh closes on SIGINT or SIGTERM; Run then stops
 	// polling and waits for the running tasks.
 	return w.Run(worker.InterruptCh())

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -23,10 +22,12 @@ func historyFiles(t *testing.T) []string {
 	return files
 }
 
+// newReplayer returns a replayer with the run-context plugin, as a user
+// builds one.
 func newReplayer(t *testing.T) worker.WorkflowReplayer {
-	r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{
-		Interceptors: []interceptor.WorkerInterceptor{runctx.NewInterceptor(runctx.InterceptorOptions{})},
-	})
+	plugin, err := runctx.NewPlugin(runctx.PluginOptions{})
+	require.NoError(t, err)
+	r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{Plugins: []worker.Plugin{plugin}})
 	require.NoError(t, err)
 	return r
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 )
@@ -18,27 +19,36 @@ const (
 	DefaultExperiment     = "iris"
 	DefaultModelName      = "iris-classifier"
 	DefaultData           = "azblob://datasets/iris/iris.csv"
-	DefaultOutputs        = "azblob://runs"
 	DefaultThreshold      = 0.0
 	DefaultFolds          = 3
 	DefaultSeed           = 12345
 	DefaultValidationSize = 0.20
 )
 
-// Attributes maps the pipeline's tags to its typed search attributes.
-var Attributes = []runctx.TagAttribute{
-	runctx.KeywordAttribute("best_model", "BestModel"),
-	runctx.FloatAttribute("accuracy", "Accuracy"),
-	runctx.BoolAttribute("model_registered", "ModelRegistered"),
-	runctx.IntAttribute("model_version", "ModelVersion"),
+// The pipeline's tags and the typed search attributes they become.
+func init() {
+	runctx.Declare(TrainingPipeline,
+		runctx.KeywordAttribute(activities.TagBestModel, "BestModel"),
+		runctx.FloatAttribute(activities.TagAccuracy, "Accuracy"),
+		runctx.BoolAttribute(TagModelRegistered, "ModelRegistered"),
+		runctx.IntAttribute(TagModelVersion, "ModelVersion"),
+	)
 }
+
+// Tags the pipeline sets on itself once it has decided.
+const (
+	TagModelRegistered = "model_registered"
+	TagModelVersion    = "model_version"
+)
 
 // PipelineInput is the input of TrainingPipeline. It carries references,
 // never secrets.
 type PipelineInput struct {
-	Experiment     string  `json:"experiment"`
-	ModelName      string  `json:"model_name"`
-	Data           string  `json:"data"`
+	Experiment string `json:"experiment"`
+	ModelName  string `json:"model_name"`
+	Data       string `json:"data"`
+	// Outputs is where the steps record, in place of the worker's runs
+	// root (runctx.PluginOptions.Runs); empty means the worker's.
 	Outputs        string  `json:"outputs"`
 	Threshold      float64 `json:"threshold"`
 	Folds          int     `json:"folds"`
@@ -56,9 +66,6 @@ func (in PipelineInput) WithDefaults() PipelineInput {
 	}
 	if in.Data == "" {
 		in.Data = DefaultData
-	}
-	if in.Outputs == "" {
-		in.Outputs = DefaultOutputs
 	}
 	if in.Folds == 0 {
 		in.Folds = DefaultFolds
@@ -111,10 +118,4 @@ type PipelineResult struct {
 	Metrics map[string][]float64 `json:"metrics,omitempty"`
 	// Steps are the child runs with their status and summaries.
 	Steps []runctx.StepInfo `json:"steps,omitempty"`
-}
-
-// OutputsPrefix returns the datastore prefix of a pipeline's outputs: each
-// step writes under <prefix>/<activity ID>/.
-func (in PipelineInput) OutputsPrefix(workflowID string) string {
-	return in.Outputs + "/" + in.Experiment + "/" + workflowID
 }

@@ -6,6 +6,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
+
+	"github.com/temporal-ml/runctx-pipeline/runctx"
 )
 
 func TestLoadConfigFromEnvironment(t *testing.T) {
@@ -21,7 +23,7 @@ func TestLoadConfigFromEnvironment(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", EnvUIURL, EnvConnectionString, EnvAccountURL} {
+			for _, k := range []string{"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", EnvUIURL, runctx.EnvConnectionString, runctx.EnvAccountURL} {
 				t.Setenv(k, tt.env[k])
 			}
 			cfg, err := LoadConfig()

@@ -1,5 +1,6 @@
-// Package app wires the product together for its programs and tests:
-// configuration from the environment, the storage behind data references,
-// the search attributes, and a worker with the workflow, the steps and the
-// run-context interceptor registered.
+// Package app wires the project's own programs and tests: configuration
+// from the environment (the Temporal client with the run-context plugin
+// attached), the zap logger, and a worker with the reference pipeline and
+// its steps registered. It is not API: users wire their own with
+// runctx.NewPlugin.
 package app

@@ -3,18 +3,17 @@ package app
 import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/registry"
-	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
-// NewWorker returns a worker on taskQueue with the workflow, the steps and
-// the run-context interceptor registered.
+// NewWorker returns a worker on taskQueue with the reference pipeline and
+// its steps registered; c carries the run-context plugin, and store is the
+// plugin's store, which the steps read their data from.
 func NewWorker(c client.Client, taskQueue string, store datastore.Resolver, opts worker.Options) worker.Worker {
 	return NewWorkerWithTrain(c, taskQueue, store, opts, nil)
 }
@@ -24,9 +23,7 @@ func NewWorker(c client.Client, taskQueue string, store datastore.Resolver, opts
 // real one). Tests and benchmarks wrap the real step with it: to fail once,
 // to log more, to return more.
 func NewWorkerWithTrain(c client.Client, taskQueue string, store datastore.Resolver, opts worker.Options, train any) worker.Worker {
-	opts = WithPollerAutoscaling(opts)
-	opts.Interceptors = append(opts.Interceptors, Interceptor(c, store))
-	w := worker.New(c, taskQueue, opts)
+	w := worker.New(c, taskQueue, WithPollerAutoscaling(opts))
 	w.RegisterWorkflow(workflows.TrainingPipeline)
 	acts := Activities(store)
 	if train == nil {
@@ -53,16 +50,6 @@ func WithPollerAutoscaling(opts worker.Options) worker.Options {
 		opts.ActivityTaskPollerBehavior = worker.NewPollerBehaviorAutoscaling(worker.PollerBehaviorAutoscalingOptions{})
 	}
 	return opts
-}
-
-// Interceptor returns the run-context interceptor: steps record into store
-// and act on their pipeline through c.
-func Interceptor(c client.Client, store datastore.Resolver) interceptor.WorkerInterceptor {
-	return runctx.NewInterceptor(runctx.InterceptorOptions{
-		Client:         c,
-		Storage:        RunStorage(store),
-		DefaultOutputs: workflows.DefaultOutputs,
-	})
 }
 
 // Activities returns the steps on store; the registry lives in its blob store.

@@ -1,0 +1,48 @@
+// Package runctx is Azure ML's run context on Temporal: a pipeline is a
+// workflow (the parent run), each of its steps an activity, local activity
+// or child workflow (a child run) that logs metrics, tables, confusion
+// matrices, write-once properties and mutable tags, to itself and to its
+// parent. What steps log is stored in a datastore (Azure Blob storage or a
+// local folder); the parent's tags become search attributes and memo, so
+// the Temporal Web UI and CLI show them.
+//
+// # Usage
+//
+// Worker: add the plugin to the client's options, once; every worker of
+// that client gets the run context, and the search attributes its
+// pipelines declare are created when it starts.
+//
+//	plugin, err := runctx.NewPlugin(runctx.PluginOptions{Runs: "azblob://runs"})
+//	c, err := client.Dial(client.Options{Plugins: []client.Plugin{plugin}})
+//	w := worker.New(c, "ml", worker.Options{})
+//
+// NewPluginFromEnv reads the same settings from the environment.
+//
+// Workflow: start the pipeline, run each step with one call, read what the
+// steps tagged, and decide.
+//
+//	func init() { runctx.Declare(Pipeline, runctx.FloatAttribute("accuracy", "Accuracy")) }
+//
+//	func Pipeline(ctx workflow.Context, in Input) (Result, error) {
+//		ctx, _, err := runctx.StartPipeline(ctx, runctx.PipelineOptions{Experiment: "iris"})
+//		…
+//		var tr TrainResult
+//		err = runctx.ExecuteStep(ctx, runctx.StepOptions{Name: "train"}, Train, in).Get(ctx, &tr)
+//		acc, err := tr.Step.FloatTag("accuracy")
+//		if acc < 0.9 {
+//			runctx.SkipStep(ctx, "register", "not accurate enough")
+//		}
+//
+// Activity: get the run, log, tag the parent, and return the summary.
+//
+//	func Train(ctx context.Context, in Input) (TrainResult, error) {
+//		run, err := runctx.FromContext(ctx)
+//		run.Log("accuracy", 0.93)
+//		run.Parent().Tag("accuracy", "0.93")
+//		s, err := run.Complete(ctx, nil)
+//		return TrainResult{Step: s}, err
+//	}
+//
+// Outside Temporal, NewOffline gives a step a run that records to a local
+// folder.
+package runctx

@@ -1,0 +1,211 @@
+package runctx
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/extstore"
+)
+
+// PluginName is the name the plugin reports to Temporal (worker heartbeats
+// list it).
+const PluginName = "runctx"
+
+// DefaultRuns is where runs record when PluginOptions.Runs is empty.
+const DefaultRuns = "azblob://runs"
+
+// PluginOptions configure NewPlugin.
+type PluginOptions struct {
+	// Runs is the data reference under which pipelines record: each step's
+	// record and artifacts go to <Runs>/<experiment>/<workflow ID>/<step>/.
+	// An azblob://container[/path] or file:///path prefix. Default
+	// DefaultRuns.
+	Runs string
+	// Azure is the storage account behind azblob:// references and
+	// External Storage. Default: Azurite's development account.
+	Azure datastore.AzureOptions
+	// Store resolves data references; its zero value is built from Azure
+	// (Blob) and the local disk (Local).
+	Store datastore.Resolver
+	// ExternalStorage offloads large payloads to Azure Blob storage when
+	// Enabled (the client's External Storage, extstore's driver). Default:
+	// off.
+	ExternalStorage extstore.Config
+	// ParentLinger is how long a step's parent changes may wait to ride in
+	// its result before they are sent as updates: 0 means
+	// DefaultParentLinger, a negative value sends each at once.
+	ParentLinger time.Duration
+}
+
+// Plugin is the run context as a Temporal plugin. Added once to
+// client.Options.Plugins it gives every worker of that client the run
+// context of its activities and pipelines, gives the client External
+// Storage when configured, and at worker start makes sure the search
+// attributes of the registered pipelines (Declare) exist on the namespace.
+// It is also a worker.Plugin, for worker.Options.Plugins, the workflow
+// replayer and the SDK's test environment.
+type Plugin struct {
+	// The simple plugin gives the methods this one does not override.
+	*temporal.SimplePlugin
+
+	opts  PluginOptions
+	store datastore.Resolver
+	ext   converter.ExternalStorage
+
+	mu sync.Mutex
+	// clients are the options of the clients the plugin was attached to,
+	// kept to reach their namespaces' operator service at worker start.
+	clients []client.Options
+	// workers holds the search attributes each worker's registered
+	// pipelines declare, by worker instance key.
+	workers map[string]attributeSet
+	// ensured are the namespaces whose search attributes were checked.
+	ensured map[string]bool
+}
+
+var (
+	_ client.Plugin = (*Plugin)(nil)
+	_ worker.Plugin = (*Plugin)(nil)
+)
+
+// NewPlugin returns the plugin configured by opts.
+func NewPlugin(opts PluginOptions) (*Plugin, error) {
+	if opts.Runs == "" {
+		opts.Runs = DefaultRuns
+	}
+	if _, err := datastore.ParsePrefix(opts.Runs); err != nil {
+		return nil, fmt.Errorf("runctx: runs %q: %w", opts.Runs, err)
+	}
+	simple, err := temporal.NewSimplePlugin(temporal.SimplePluginOptions{Name: PluginName})
+	if err != nil {
+		return nil, err
+	}
+	p := &Plugin{SimplePlugin: simple, opts: opts, store: opts.Store, workers: map[string]attributeSet{}, ensured: map[string]bool{}}
+	if p.store.Blob == nil {
+		blob, err := datastore.NewAzureBlob(opts.Azure)
+		if err != nil {
+			return nil, fmt.Errorf("runctx: azure blob storage: %w", err)
+		}
+		p.store.Blob = blob
+	}
+	if p.store.Local == nil {
+		p.store.Local = datastore.NewLocal("/")
+	}
+	if p.ext, err = extstore.ExternalStorage(opts.ExternalStorage, opts.Azure); err != nil {
+		return nil, fmt.Errorf("runctx: external storage: %w", err)
+	}
+	return p, nil
+}
+
+// Name returns PluginName.
+func (p *Plugin) Name() string { return PluginName }
+
+// Store returns the resolver of data references the plugin records into;
+// steps read and write their data through the same one.
+func (p *Plugin) Store() datastore.Resolver { return p.store }
+
+// Runs returns the data reference under which pipelines record.
+func (p *Plugin) Runs() string { return p.opts.Runs }
+
+// ConfigureClient gives the client External Storage, when configured and
+// the client has none of its own.
+func (p *Plugin) ConfigureClient(_ context.Context, o client.PluginConfigureClientOptions) error {
+	if len(p.ext.Drivers) > 0 && len(o.ClientOptions.ExternalStorage.Drivers) == 0 {
+		o.ClientOptions.ExternalStorage = p.ext
+	}
+	return nil
+}
+
+// NewClient remembers the client's options, to check its namespace's
+// search attributes when a worker starts.
+func (p *Plugin) NewClient(ctx context.Context, o client.PluginNewClientOptions, next func(context.Context, client.PluginNewClientOptions) error) error {
+	if err := next(ctx, o); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.clients = append(p.clients, o.ClientOptions)
+	p.mu.Unlock()
+	return nil
+}
+
+// ConfigureWorker adds the run-context interceptor and notes the search
+// attributes that the pipelines registered on the worker declare.
+func (p *Plugin) ConfigureWorker(_ context.Context, o worker.PluginConfigureWorkerOptions) error {
+	o.WorkerOptions.Interceptors = append(o.WorkerOptions.Interceptors, p.interceptor())
+	key := o.WorkerInstanceKey
+	prev := o.WorkerRegistryOptions.OnRegisterWorkflow
+	o.WorkerRegistryOptions.OnRegisterWorkflow = func(wf any, ro workflow.RegisterOptions) {
+		if prev != nil {
+			prev(wf, ro)
+		}
+		attrs := declaredFor(wf, ro.Name)
+		p.mu.Lock()
+		if p.workers[key] == nil {
+			p.workers[key] = attributeSet{}
+		}
+		p.workers[key].add(attrs)
+		p.mu.Unlock()
+	}
+	return nil
+}
+
+// StartWorker makes sure the search attributes the worker's pipelines
+// declare exist on the namespace of each client the plugin is attached to,
+// then starts the worker.
+func (p *Plugin) StartWorker(ctx context.Context, o worker.PluginStartWorkerOptions, next func(context.Context, worker.PluginStartWorkerOptions) error) error {
+	p.mu.Lock()
+	attrs := p.workers[o.WorkerInstanceKey]
+	clients := append([]client.Options(nil), p.clients...)
+	p.mu.Unlock()
+	if len(attrs) > 0 {
+		for _, co := range clients {
+			if err := p.ensureOnce(ctx, co, attrs); err != nil {
+				return err
+			}
+		}
+	}
+	return next(ctx, o)
+}
+
+// ConfigureWorkflowReplayer adds the workflow half of the interceptor, so
+// that histories of pipelines replay as they ran.
+func (p *Plugin) ConfigureWorkflowReplayer(_ context.Context, o worker.PluginConfigureWorkflowReplayerOptions) error {
+	o.WorkflowReplayerOptions.Interceptors = append(o.WorkflowReplayerOptions.Interceptors, p.interceptor())
+	return nil
+}
+
+func (p *Plugin) interceptor() *workerInterceptor {
+	return &workerInterceptor{opts: interceptorOptions{
+		Storage:      resolverStorage{p.store},
+		Runs:         p.opts.Runs,
+		ParentLinger: p.opts.ParentLinger,
+	}}
+}
+
+// ensureOnce checks attrs on co's namespace once per namespace and set of
+// attributes.
+func (p *Plugin) ensureOnce(ctx context.Context, co client.Options, attrs attributeSet) error {
+	key := co.HostPort + "/" + co.Namespace + "/" + attrs.String()
+	p.mu.Lock()
+	done := p.ensured[key]
+	p.mu.Unlock()
+	if done {
+		return nil
+	}
+	if err := ensureSearchAttributes(ctx, co, attrs); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	p.ensured[key] = true
+	p.mu.Unlock()
+	return nil
+}
