@@ -23,6 +23,14 @@ const (
 // never retried.
 const ErrTypeBadData = "BadData"
 
+// Defaults of TrainInput: those of the reference script
+// (KFold(n_splits=3), train_test_split(test_size=0.20, random_state=12345)).
+const (
+	DefaultFolds          = 3
+	DefaultSeed           = 12345
+	DefaultValidationSize = 0.20
+)
+
 // DefaultLocalData is the data an offline training run reads when given no
 // reference: the project's iris CSV, relative to the repository root.
 const DefaultLocalData = "data/iris.csv"

@@ -62,7 +62,6 @@ type StepInfo struct {
 // parent changes (by update or in their summaries), publishes tags as search
 // attributes and memo, and answers the run, steps and metrics queries.
 type Pipeline struct {
-	opts    PipelineOptions
 	attrs   map[string]TagAttribute
 	rec     ParentRecord
 	applied map[string]bool // IDs of the steps' changes applied
@@ -87,7 +86,7 @@ func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context
 	if opts.Outputs != "" {
 		sc.Outputs = PipelineOutputs(opts.Outputs, opts.Experiment, info.WorkflowExecution.ID)
 	}
-	p := &Pipeline{opts: opts, attrs: map[string]TagAttribute{}, applied: map[string]bool{}, rec: ParentRecord{
+	p := &Pipeline{attrs: map[string]TagAttribute{}, applied: map[string]bool{}, rec: ParentRecord{
 		WorkflowID: info.WorkflowExecution.ID,
 		RunID:      info.WorkflowExecution.RunID,
 		Experiment: opts.Experiment,

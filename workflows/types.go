@@ -20,9 +20,9 @@ const (
 	DefaultModelName      = "iris-classifier"
 	DefaultData           = "azblob://datasets/iris/iris.csv"
 	DefaultThreshold      = 0.0
-	DefaultFolds          = 3
-	DefaultSeed           = 12345
-	DefaultValidationSize = 0.20
+	DefaultFolds          = activities.DefaultFolds
+	DefaultSeed           = activities.DefaultSeed
+	DefaultValidationSize = activities.DefaultValidationSize
 )
 
 // The pipeline's tags and the typed search attributes they become.

@@ -14,15 +14,14 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
-	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
 func main() {
 	in := activities.TrainInput{}
 	flag.StringVar(&in.Data, "data", "", "data reference or local path of the iris CSV (default "+activities.DefaultLocalData+")")
-	flag.IntVar(&in.Folds, "folds", workflows.DefaultFolds, "cross-validation folds")
-	flag.Int64Var(&in.Seed, "seed", workflows.DefaultSeed, "seed of the train/validation split")
-	flag.Float64Var(&in.ValidationSize, "validation-size", workflows.DefaultValidationSize, "share of rows held out for validation")
+	flag.IntVar(&in.Folds, "folds", activities.DefaultFolds, "cross-validation folds")
+	flag.Int64Var(&in.Seed, "seed", activities.DefaultSeed, "seed of the train/validation split")
+	flag.Float64Var(&in.ValidationSize, "validation-size", activities.DefaultValidationSize, "share of rows held out for validation")
 	outputs := flag.String("outputs", "outputs", "folder the offline run records into")
 	flag.Parse()
 
