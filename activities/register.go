@@ -8,10 +8,11 @@ import (
 	"strconv"
 	"sync"
 
+	"go.temporal.io/sdk/activity"
+
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/registry"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
-	"go.temporal.io/sdk/activity"
 )
 
 // LookupChampion returns the registered champion of a model name, so that

@@ -6,6 +6,9 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/temporal-ml/runctx-pipeline/runctx"
+	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
 // floorTaskQueue is the floor's own task queue, served by a worker
@@ -43,8 +46,8 @@ func FloorTagged(ctx workflow.Context) error {
 		return err
 	}
 	tags := map[string]string{"best_model": "LDA", "accuracy": "0.9666666666666667"}
-	if err := tag(ctx, tags, temporal.NewSearchAttributeKeyKeyword("BestModel").ValueSet("LDA"),
-		temporal.NewSearchAttributeKeyFloat64("Accuracy").ValueSet(0.9666666666666667)); err != nil {
+	if err := tag(ctx, tags, temporal.NewSearchAttributeKeyKeyword(workflows.AttrBestModel).ValueSet("LDA"),
+		temporal.NewSearchAttributeKeyFloat64(workflows.AttrAccuracy).ValueSet(0.9666666666666667)); err != nil {
 		return err
 	}
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: time.Minute})
@@ -55,8 +58,8 @@ func FloorTagged(ctx workflow.Context) error {
 		return err
 	}
 	tags["model_registered"], tags["model_version"] = "true", "1"
-	return tag(ctx, tags, temporal.NewSearchAttributeKeyBool("ModelRegistered").ValueSet(true),
-		temporal.NewSearchAttributeKeyInt64("ModelVersion").ValueSet(1))
+	return tag(ctx, tags, temporal.NewSearchAttributeKeyBool(workflows.AttrModelRegistered).ValueSet(true),
+		temporal.NewSearchAttributeKeyInt64(workflows.AttrModelVersion).ValueSet(1))
 }
 
 // tag upserts search attributes and the memo of tags, as the run context
@@ -65,5 +68,5 @@ func tag(ctx workflow.Context, tags map[string]string, updates ...temporal.Searc
 	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 		return err
 	}
-	return workflow.UpsertMemo(ctx, map[string]any{"tags": tags, "properties": tags})
+	return workflow.UpsertMemo(ctx, map[string]any{runctx.MemoTags: tags, runctx.MemoProperties: tags})
 }

@@ -17,6 +17,13 @@ const (
 	QueryMetrics = "metrics"
 )
 
+// Memo keys of a pipeline: its tags and its properties, each a JSON object
+// of strings.
+const (
+	MemoTags       = "tags"
+	MemoProperties = "properties"
+)
+
 // Step statuses beyond the run statuses.
 const (
 	StatusQueued  = "Queued"
@@ -203,7 +210,7 @@ func (p *Pipeline) Apply(ctx workflow.Context, c ParentChange) error {
 		}
 	}
 	if len(c.Tags)+len(c.RemoveTags)+len(c.Properties) > 0 {
-		if err := workflow.UpsertMemo(ctx, map[string]any{"tags": p.rec.Tags, "properties": p.rec.Properties}); err != nil {
+		if err := workflow.UpsertMemo(ctx, map[string]any{MemoTags: p.rec.Tags, MemoProperties: p.rec.Properties}); err != nil {
 			return fmt.Errorf("runctx: upsert memo: %w", err)
 		}
 	}

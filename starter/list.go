@@ -18,6 +18,8 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/runctx"
+	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
 // pipelineType is the workflow type name of workflows.TrainingPipeline.
@@ -143,11 +145,11 @@ func newListEntry(info *workflowpb.WorkflowExecutionInfo) (listEntry, error) {
 	}
 	fields := info.GetSearchAttributes().GetIndexedFields()
 	for name, target := range map[string]any{
-		"Experiment":      &e.Experiment,
-		"BestModel":       &e.BestModel,
-		"Accuracy":        &e.Accuracy,
-		"ModelRegistered": &e.Registered,
-		"ModelVersion":    &e.ModelVersion,
+		runctx.ExperimentAttribute:    &e.Experiment,
+		workflows.AttrBestModel:       &e.BestModel,
+		workflows.AttrAccuracy:        &e.Accuracy,
+		workflows.AttrModelRegistered: &e.Registered,
+		workflows.AttrModelVersion:    &e.ModelVersion,
 	} {
 		if err := decodeAttribute(fields[name], target); err != nil {
 			return e, fmt.Errorf("workflow %s: search attribute %s: %w", e.WorkflowID, name, err)

@@ -88,7 +88,7 @@ func loadShow(ctx context.Context, c client.Client, plugin *runctx.Plugin, workf
 		Metrics:    map[string][]float64{},
 	}
 	dc := converter.GetDefaultDataConverter()
-	for key, dst := range map[string]*map[string]string{"tags": &out.Tags, "properties": &out.Properties} {
+	for key, dst := range map[string]*map[string]string{runctx.MemoTags: &out.Tags, runctx.MemoProperties: &out.Properties} {
 		if p, ok := info.GetMemo().GetFields()[key]; ok {
 			if err := dc.FromPayload(p, dst); err != nil {
 				return nil, fmt.Errorf("memo %s of %s: %w", key, workflowID, err)

@@ -28,12 +28,20 @@ const (
 // The pipeline's tags and the typed search attributes they become.
 func init() {
 	runctx.Declare(TrainingPipeline,
-		runctx.KeywordAttribute(activities.TagBestModel, "BestModel"),
-		runctx.FloatAttribute(activities.TagAccuracy, "Accuracy"),
-		runctx.BoolAttribute(TagModelRegistered, "ModelRegistered"),
-		runctx.IntAttribute(TagModelVersion, "ModelVersion"),
+		runctx.KeywordAttribute(activities.TagBestModel, AttrBestModel),
+		runctx.FloatAttribute(activities.TagAccuracy, AttrAccuracy),
+		runctx.BoolAttribute(TagModelRegistered, AttrModelRegistered),
+		runctx.IntAttribute(TagModelVersion, AttrModelVersion),
 	)
 }
+
+// Search attributes of the pipeline, besides runctx.ExperimentAttribute.
+const (
+	AttrBestModel       = "BestModel"
+	AttrAccuracy        = "Accuracy"
+	AttrModelRegistered = "ModelRegistered"
+	AttrModelVersion    = "ModelVersion"
+)
 
 // Tags the pipeline sets on itself once it has decided.
 const (
