@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/temporalproto"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/ml"
@@ -90,6 +92,22 @@ func TestEndToEndBadData(t *testing.T) {
 	assert.Equal(t, []string{"Prepare"}, activityTypes(t, out.WorkflowID))
 }
 
+// TestStarterSummary: without --json the starter prints a short summary;
+// a threshold of 1 is never beaten, so nothing is registered.
+func TestStarterSummary(t *testing.T) {
+	startStack(t)
+	cmd := exec.Command(stack.starter, "--model-name", "fanout-summary", "--threshold", "1")
+	cmd.Env = stack.env
+	b, err := cmd.Output()
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	require.Len(t, lines, 4, "%s", b)
+	assert.Regexp(t, `^started fanout-\S+ \(run \S+\)$`, lines[0])
+	assert.Regexp(t, `^fanout-\S+: COMPLETED$`, lines[1])
+	assert.Regexp(t, `^best model (LR|LDA|KNN|CART|NB|SVM), accuracy 0\.\d{4}$`, lines[2])
+	assert.Regexp(t, `^not registered: accuracy 0\.\d{4} is not above the threshold 1\.0000$`, lines[3])
+}
+
 func TestStarterUsage(t *testing.T) {
 	startStack(t)
 	for _, args := range [][]string{{"--threshold", "2"}, {"--nope"}, {"extra"}} {
@@ -131,19 +149,34 @@ func starter(t *testing.T, args ...string) (output, int) {
 
 // checkBest checks the pipeline's best model against the train steps'
 // stored records: the argmax (first strictly greater, in ml.Names order)
-// of the accuracies they logged, each one also tagged on its run.
+// of the accuracies they logged. Each logged accuracy is checked in turn
+// against the step's stored model file, scored on the stored validation
+// set (30 rows: a fifth of iris).
 func checkBest(t *testing.T, out output) {
 	t.Helper()
+	ctx := context.Background()
 	outputs := runctx.PipelineOutputs(runctx.DefaultRuns, Experiment, out.WorkflowID)
+	val := readDataset(t, outputs+"/prepare/validation.csv")
+	require.Len(t, val.X, 30)
 	best, bestAcc := "", -1.0
 	for _, model := range ml.Names {
-		rec, err := runctx.ReadRecord(context.Background(), runctx.NewStorage(stack.store), runctx.StepRecordRef(outputs, "train-"+model))
+		step := outputs + "/train-" + model
+		rec, err := runctx.ReadRecord(ctx, runctx.NewStorage(stack.store), runctx.StepRecordRef(outputs, "train-"+model))
 		require.NoError(t, err)
 		require.Equal(t, runctx.StatusCompleted, rec.Status)
 		require.Len(t, rec.Metrics["accuracy"], 1)
 		acc := rec.Metrics["accuracy"][0].Value
 		assert.Equal(t, model, rec.Tags[TagModel])
 		assert.NotEmpty(t, rec.ConfusionMatrices["confusion_matrix"].Data.Matrix)
+
+		m, c, err := ml.Load(readRef(t, step+"/model.json"))
+		require.NoError(t, err)
+		pred, err := c.Predict(val.X)
+		require.NoError(t, err)
+		y, err := relabel(val, m.Classes)
+		require.NoError(t, err)
+		assert.Equal(t, ml.Accuracy(y, pred), acc, "%s: the stored model scores what its step logged", model)
+
 		if acc > bestAcc {
 			best, bestAcc = model, acc
 		}
@@ -152,6 +185,38 @@ func checkBest(t *testing.T, out output) {
 	assert.Equal(t, bestAcc, out.Accuracy)
 	assert.Greater(t, out.Accuracy, 0.8, "iris is easy for the six classifiers")
 	assert.LessOrEqual(t, out.Accuracy, 1.0)
+
+	// What the Web UI shows: the pipeline's tags as search attributes.
+	d, err := stack.client.DescribeWorkflowExecution(ctx, out.WorkflowID, "")
+	require.NoError(t, err)
+	sa := map[string]any{}
+	for k, p := range d.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields() {
+		var v any
+		require.NoError(t, converter.GetDefaultDataConverter().FromPayload(p, &v))
+		sa[k] = v
+	}
+	assert.Equal(t, out.BestModel, sa["BestModel"])
+	assert.Equal(t, out.Accuracy, sa["Accuracy"])
+	assert.Equal(t, Experiment, sa["Experiment"])
+}
+
+func readRef(t *testing.T, ref string) io.Reader {
+	t.Helper()
+	r, err := datastore.ParseRef(ref)
+	require.NoError(t, err)
+	rc, _, err := stack.store.Read(context.Background(), r)
+	require.NoError(t, err)
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	require.NoError(t, err)
+	return bytes.NewReader(b)
+}
+
+func readDataset(t *testing.T, ref string) *ml.Dataset {
+	t.Helper()
+	d, err := ml.LoadCSV(readRef(t, ref), ref)
+	require.NoError(t, err)
+	return d
 }
 
 // step is one activity of a history, by its started and closed events.
