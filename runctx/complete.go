@@ -87,6 +87,7 @@ func (r *Run) summaryLocked() Summary {
 		Properties: maps.Clone(r.properties),
 		Metrics:    r.lastValues(),
 		Parent:     slices.Clone(r.parentChanges),
+		ReusedFrom: r.reusedFrom,
 	}
 }
 
@@ -143,6 +144,8 @@ func (r *Run) recordLocked() Record {
 		ConfusionMatrices: maps.Clone(r.cms),
 		Images:            maps.Clone(r.images),
 		Outputs:           r.outputs,
+		Inputs:            slices.Clone(r.inputs),
+		ReusedFrom:        r.reusedFrom,
 	}
 	for name, s := range r.metrics {
 		rec.Metrics[name] = s.points()

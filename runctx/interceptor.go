@@ -2,6 +2,7 @@ package runctx
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -9,6 +10,8 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/temporal-ml/runctx-pipeline/datastore"
 )
 
 // scopeHeader carries a pipeline's scope from the workflow to its steps.
@@ -21,6 +24,7 @@ const scopeHeader = "runctx-scope"
 type scope struct {
 	Experiment string `json:"experiment"`
 	Outputs    string `json:"outputs"`
+	NoReuse    bool   `json:"no_reuse,omitempty"`
 }
 
 // interceptorOptions configure the plugin's worker interceptor.
@@ -34,6 +38,8 @@ type interceptorOptions struct {
 	Runs string
 	// ParentLinger is PluginOptions.ParentLinger.
 	ParentLinger time.Duration
+	// Data resolves data references: ReadData and the reuse entries.
+	Data datastore.Resolver
 }
 
 type workerInterceptor struct {
@@ -71,6 +77,7 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.E
 	run.attempt = info.Attempt
 	run.outputs = join(sc.Outputs, info.ActivityID)
 	run.store = a.opts.Storage
+	run.step, run.data = info.ActivityID, a.opts.Data
 	linger := a.opts.ParentLinger
 	if linger == 0 {
 		linger = DefaultParentLinger
@@ -86,6 +93,20 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.E
 	} else {
 		run.parent.client = activity.GetClient(ctx)
 	}
+	var settings stepSettings
+	if p, ok := interceptor.Header(ctx)[stepHeader]; ok && !info.IsLocalActivity && !sc.NoReuse {
+		if err := converter.GetDefaultDataConverter().FromPayload(p, &settings); err != nil {
+			return nil, fmt.Errorf("runctx: read step header: %w", err)
+		}
+	}
+	if settings.Reuse {
+		return a.executeReusable(ctx, run, settings.Version, in)
+	}
+	return a.execute(ctx, run, in)
+}
+
+// execute runs the step and completes its run.
+func (a *activityInbound) execute(ctx context.Context, run *Run, in *interceptor.ExecuteActivityInput) (any, error) {
 	res, err := a.Next.ExecuteActivity(WithRun(ctx, run), in)
 	if _, cerr := run.Complete(ctx, err); cerr != nil && err == nil {
 		err = cerr
@@ -98,6 +119,45 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.E
 	}
 	if err != nil {
 		return nil, err
+	}
+	return res, nil
+}
+
+// executeReusable takes the step's result from an earlier run of it with
+// the same inputs when there is one whose data and outputs are unchanged;
+// otherwise it runs the step and leaves an entry for later runs.
+func (a *activityInbound) executeReusable(ctx context.Context, run *Run, version string, in *interceptor.ExecuteActivityInput) (any, error) {
+	logger := activity.GetLogger(ctx)
+	key, err := reuseKey(run.step, run.name, version, in.Args)
+	if err != nil {
+		logger.Warn("runctx: step input does not serialize; not reusable", "step", run.step, "error", err)
+		return a.execute(ctx, run, in)
+	}
+	u := reuser{data: a.opts.Data}
+	ref := ReuseEntryRef(a.opts.Runs, run.step, key)
+	entry, stale, err := u.lookup(ctx, ref)
+	switch {
+	case errors.Is(err, errStale):
+		logger.Warn("runctx: reuse entry not used; the step runs", "entry", ref, "reason", err)
+	case err != nil:
+		logger.Warn("runctx: reuse lookup failed; the step runs", "entry", ref, "error", err)
+	case entry != nil:
+		// The earlier run's parent changes ride in the result's summary,
+		// renamed for this run.
+		res, err := run.reuse(ctx, entry)
+		if err == nil {
+			return res, nil
+		}
+		logger.Warn("runctx: reuse failed; the step runs", "entry", ref, "error", err)
+	}
+	res, err := a.execute(ctx, run, in)
+	if err != nil {
+		return res, err
+	}
+	if e, eerr := run.newEntry(key, version, res); eerr != nil || e == nil {
+		logger.Warn("runctx: step result not reusable", "step", run.step, "error", eerr)
+	} else if serr := u.store(ctx, ref, e, stale); serr != nil {
+		logger.Warn("runctx: reuse entry not stored", "entry", ref, "error", serr)
 	}
 	return res, nil
 }
@@ -132,14 +192,24 @@ func (w *workflowOutbound) ExecuteLocalActivity(ctx workflow.Context, activityTy
 
 type scopeKey struct{}
 
+// stepKey carries a step's settings from ExecuteStep to the header.
+type stepKey struct{}
+
 func injectScope(ctx workflow.Context) {
 	sc, ok := ctx.Value(scopeKey{}).(scope)
 	if !ok {
 		return
 	}
-	if h := interceptor.WorkflowHeader(ctx); h != nil {
-		if p, err := converter.GetDefaultDataConverter().ToPayload(sc); err == nil {
-			h[scopeHeader] = p
+	h := interceptor.WorkflowHeader(ctx)
+	if h == nil {
+		return
+	}
+	if p, err := converter.GetDefaultDataConverter().ToPayload(sc); err == nil {
+		h[scopeHeader] = p
+	}
+	if st, ok := ctx.Value(stepKey{}).(stepSettings); ok && st.Reuse {
+		if p, err := converter.GetDefaultDataConverter().ToPayload(st); err == nil {
+			h[stepHeader] = p
 		}
 	}
 }

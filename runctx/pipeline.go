@@ -40,6 +40,9 @@ type PipelineOptions struct {
 	// records under <Outputs>/<experiment>/<workflow ID>/<step>/.
 	// Default: the worker's.
 	Outputs string
+	// NoReuse runs every step of this pipeline run, even those whose
+	// StepOptions.Reuse is set.
+	NoReuse bool
 }
 
 // ParentRecord is the pipeline run as the "run" query returns it.
@@ -63,6 +66,8 @@ type StepInfo struct {
 	Tags       map[string]string  `json:"tags,omitempty"`
 	Properties map[string]string  `json:"properties,omitempty"`
 	Metrics    map[string]float64 `json:"metrics,omitempty"`
+	// ReusedFrom names the run a Reused step took its results from.
+	ReusedFrom string `json:"reused_from,omitempty"`
 }
 
 // Pipeline is the parent run, kept inside the workflow: it takes the steps'
@@ -89,7 +94,7 @@ func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context
 	if opts.Experiment == "" {
 		opts.Experiment = info.WorkflowType.Name
 	}
-	sc := scope{Experiment: opts.Experiment}
+	sc := scope{Experiment: opts.Experiment, NoReuse: opts.NoReuse}
 	if opts.Outputs != "" {
 		sc.Outputs = PipelineOutputs(opts.Outputs, opts.Experiment, info.WorkflowExecution.ID)
 	}
@@ -242,6 +247,9 @@ func (p *Pipeline) StepEnded(ctx workflow.Context, name string, s Summary, err e
 	st := p.step(name)
 	st.Status, st.RecordRef = StatusCompleted, s.RecordRef
 	st.Tags, st.Properties, st.Metrics = s.Tags, s.Properties, s.Metrics
+	if s.Status == StatusReused {
+		st.Status, st.ReusedFrom = StatusReused, s.ReusedFrom
+	}
 	if err != nil {
 		st.Status, st.Reason = StatusFailed, err.Error()
 	}
@@ -281,6 +289,9 @@ func (p *Pipeline) publishDetails(ctx workflow.Context) {
 		}
 		if s.Reason != "" {
 			ms = append(ms, s.Reason)
+		}
+		if s.ReusedFrom != "" {
+			ms = append(ms, "reused from "+s.ReusedFrom)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", s.Name, s.Status, strings.Join(ms, ", "))
 	}

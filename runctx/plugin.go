@@ -188,6 +188,7 @@ func (p *Plugin) interceptor() *workerInterceptor {
 		Storage:      resolverStorage{p.store},
 		Runs:         p.opts.Runs,
 		ParentLinger: p.opts.ParentLinger,
+		Data:         p.store,
 	}}
 }
 

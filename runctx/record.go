@@ -48,6 +48,10 @@ type Record struct {
 	ConfusionMatrices map[string]ConfusionMatrix `json:"confusion_matrices,omitempty"`
 	Images            map[string]string          `json:"images,omitempty"`
 	Outputs           string                     `json:"outputs,omitempty"`
+	// Inputs are the data references the run read (ReadData).
+	Inputs []DataInput `json:"inputs,omitempty"`
+	// ReusedFrom names the run whose results a Reused run took.
+	ReusedFrom string `json:"reused_from,omitempty"`
 }
 
 // Run statuses, as Azure ML names them.
@@ -70,6 +74,8 @@ type Summary struct {
 	Properties map[string]string  `json:"properties,omitempty"`
 	Metrics    map[string]float64 `json:"metrics,omitempty"`
 	Parent     []ParentChange     `json:"parent,omitempty"`
+	// ReusedFrom names the run a Reused step took its results from.
+	ReusedFrom string `json:"reused_from,omitempty"`
 }
 
 // Summarizer is implemented by a step result that carries its run's

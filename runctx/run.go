@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/uuid"
 	"go.temporal.io/sdk/activity"
+
+	"github.com/temporal-ml/runctx-pipeline/datastore"
 )
 
 // ErrPropertyExists is returned (wrapped) when AddProperties is given a new
@@ -30,6 +32,8 @@ type Run struct {
 	started              time.Time // with its monotonic reading, which Log measures from
 	parent               *Parent
 	store                Storage
+	step                 string             // the step's name: its activity ID
+	data                 datastore.Resolver // what ReadData reads through
 
 	mu         sync.Mutex
 	metrics    map[string]*series
@@ -44,6 +48,9 @@ type Run struct {
 	// parentChanges were handed to a summary by Complete, not sent.
 	parentChanges []ParentChange
 	written       bool
+	inputs        []DataInput // data read through ReadData
+	uploads       []string    // references written by Upload
+	reusedFrom    string      // the run this one reuses
 }
 
 func newRun(id, name string) *Run {
@@ -103,6 +110,7 @@ func NewOffline(dir string) *Run {
 	r.offline = true
 	r.outputs = dir
 	r.store = localStorage{}
+	r.data = datastore.Resolver{Local: datastore.NewLocal("/")}
 	r.parent = &Parent{}
 	return r
 }

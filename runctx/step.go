@@ -19,6 +19,16 @@ type StepOptions struct {
 	Name string
 	// Summary is the one line the Web UI shows for the step. Default: Name.
 	Summary string
+	// Reuse lets an activity step take the result of an earlier run of it
+	// whose name, activity type, input, Version, and the data it read
+	// (Run.ReadData, by ETag) are unchanged, and whose outputs still
+	// exist, instead of running: Azure ML's allow_reuse. The reused step
+	// is a child run of its own, with status Reused. Default: off.
+	Reuse bool
+	// Version is the step's code version, part of its reuse key: bump it
+	// when the step's code changes what it computes, or earlier results
+	// keep being reused.
+	Version string
 }
 
 // StepFuture is the pending result of a step.
@@ -64,7 +74,11 @@ func ExecuteStep(ctx workflow.Context, opts StepOptions, activity any, args ...a
 	}
 	ao := workflow.GetActivityOptions(ctx)
 	ao.ActivityID, ao.Summary = opts.Name, summaryOf(opts)
-	f := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ao), activity, args...)
+	ctx = workflow.WithActivityOptions(ctx, ao)
+	if opts.Reuse {
+		ctx = workflow.WithValue(ctx, stepKey{}, stepSettings{Reuse: true, Version: opts.Version})
+	}
+	f := workflow.ExecuteActivity(ctx, activity, args...)
 	return &StepFuture{future: f, p: p, name: opts.Name}
 }
 

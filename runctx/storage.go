@@ -114,5 +114,8 @@ func (r *Run) Upload(ctx context.Context, name, contentType string, body io.Read
 	if err := r.store.Put(ctx, ref, body, contentType); err != nil {
 		return "", fmt.Errorf("run %s: upload %s: %w", r.id, name, err)
 	}
+	r.mu.Lock()
+	r.uploads = append(r.uploads, ref)
+	r.mu.Unlock()
 	return ref, nil
 }

@@ -118,7 +118,7 @@ func TestLargeStepResultIsOffloaded(t *testing.T) {
 	want := tableDigest(t, table)
 	startBigResultWorker(t, stack.client, "extstore-tq", table)
 
-	run, res, err := runPipeline(t, "extstore-tq", workflows.PipelineInput{Experiment: "iris", ModelName: "it-extstore", Data: irisRef, Threshold: 1.01})
+	run, res, err := runPipeline(t, "extstore-tq", workflows.PipelineInput{Experiment: "iris", ModelName: "it-extstore", Data: irisRef, Threshold: 1.01, NoReuse: true})
 	require.NoError(t, err)
 	assert.NotEmpty(t, res.BestModel)
 	assert.False(t, res.Registered)
@@ -190,7 +190,7 @@ func TestLargeStepResultWithoutOffload(t *testing.T) {
 		ID:                    fmt.Sprintf("iris-%s-%d", t.Name(), time.Now().UnixNano()),
 		TaskQueue:             "no-extstore-tq",
 		TypedSearchAttributes: temporal.NewSearchAttributes(temporal.NewSearchAttributeKeyKeyword("Experiment").ValueSet("iris")),
-	}, workflows.TrainingPipeline, workflows.PipelineInput{Experiment: "iris", ModelName: "it-no-extstore", Data: irisRef, Threshold: 1.01})
+	}, workflows.TrainingPipeline, workflows.PipelineInput{Experiment: "iris", ModelName: "it-no-extstore", Data: irisRef, Threshold: 1.01, NoReuse: true})
 	require.NoError(t, err)
 	defer func() {
 		_ = stack.client.TerminateWorkflow(context.Background(), run.GetID(), run.GetRunID(), "test done")

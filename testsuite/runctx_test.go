@@ -41,7 +41,7 @@ func TestRetriedStepRecordsOnce(t *testing.T) {
 		}
 		return res, err
 	})
-	run, res, err := runPipeline(t, "retry-tq", workflows.PipelineInput{Experiment: "iris", ModelName: "it-retry", Data: irisRef, Threshold: 1.01})
+	run, res, err := runPipeline(t, "retry-tq", workflows.PipelineInput{Experiment: "iris", ModelName: "it-retry", Data: irisRef, Threshold: 1.01, NoReuse: true})
 	require.NoError(t, err)
 	assert.Equal(t, 2, attempts)
 
@@ -77,7 +77,7 @@ func TestHistorySizeDoesNotGrowWithLoggedValues(t *testing.T) {
 			}
 			return acts.Train(ctx, in)
 		})
-		run, res, err := runPipeline(t, tq, workflows.PipelineInput{Experiment: "iris", ModelName: "it-bulk", Data: irisRef, Threshold: 1.01})
+		run, res, err := runPipeline(t, tq, workflows.PipelineInput{Experiment: "iris", ModelName: "it-bulk", Data: irisRef, Threshold: 1.01, NoReuse: true})
 		require.NoError(t, err)
 		rec, err := runctx.ReadRecord(context.Background(), runctx.NewStorage(stack.store), res.TrainRecord)
 		require.NoError(t, err)

@@ -19,7 +19,7 @@ func TrainingPipeline(ctx workflow.Context, in PipelineInput) (PipelineResult, e
 	if err := in.Validate(); err != nil {
 		return PipelineResult{}, badData(err)
 	}
-	ctx, p, err := runctx.StartPipeline(ctx, runctx.PipelineOptions{Experiment: in.Experiment, Outputs: in.Outputs})
+	ctx, p, err := runctx.StartPipeline(ctx, runctx.PipelineOptions{Experiment: in.Experiment, Outputs: in.Outputs, NoReuse: in.NoReuse})
 	if err != nil {
 		return PipelineResult{}, err
 	}
@@ -92,7 +92,8 @@ func trainAndLookup(ctx workflow.Context, in PipelineInput) (activities.TrainRes
 	var a *activities.Activities
 	var tr activities.TrainResult
 	var champ activities.Champion
-	train := runctx.StepOptions{Name: activities.StepTrain, Summary: "train: six classifiers on " + in.Data}
+	train := runctx.StepOptions{Name: activities.StepTrain, Summary: "train: six classifiers on " + in.Data,
+		Reuse: true, Version: activities.TrainVersion}
 	trainIn := activities.TrainInput{Data: in.Data, Folds: in.Folds, Seed: in.Seed, ValidationSize: in.ValidationSize}
 	lookup := runctx.StepOptions{Name: activities.StepLookup, Summary: "lookup-champion: " + in.ModelName}
 	lookupIn := activities.LookupInput{ModelName: in.ModelName}

@@ -62,6 +62,9 @@ type PipelineInput struct {
 	Folds          int     `json:"folds"`
 	Seed           int64   `json:"seed"`
 	ValidationSize float64 `json:"validation_size"`
+	// NoReuse trains again even when an earlier run trained on the same
+	// data with the same settings (runctx.StepOptions.Reuse).
+	NoReuse bool `json:"no_reuse,omitempty"`
 }
 
 // WithDefaults fills the zero fields with the defaults.

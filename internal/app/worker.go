@@ -8,6 +8,7 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/registry"
+	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
@@ -54,5 +55,5 @@ func WithPollerAutoscaling(opts worker.Options) worker.Options {
 
 // Activities returns the steps on store; the registry lives in its blob store.
 func Activities(store datastore.Resolver) *activities.Activities {
-	return &activities.Activities{Data: store, Registry: registry.New(store.Blob)}
+	return &activities.Activities{Data: runctx.DataReader{Data: store}, Registry: registry.New(store.Blob)}
 }
