@@ -11,10 +11,23 @@
 //
 // # Usage
 //
-// Start Temporal and Azurite (make up), upload the data, then run a worker
-// or two and the starter:
+// Start the local stack (Temporal's dev server and Azurite), upload the
+// data, start a worker or two, and start a pipeline:
 //
+//	make up
+//	go run ./starter data upload data/iris.csv azblob://datasets/iris/iris.csv
 //	go run ./examples/fanout/worker &
 //	go run ./examples/fanout/worker &
-//	go run ./examples/fanout/starter --model-name fanout-iris --json
+//	go run ./examples/fanout/starter --model-name fanout-iris --threshold 0.9
+//
+// The programs read the standard TEMPORAL_* environment and the plugin's
+// (runctx.NewPluginFromEnv); without any, they use the local stack.
+//
+// # Tests
+//
+// fanout_test.go tests the workflow's decisions on the SDK's test
+// environment; e2e_test.go runs the worker and starter binaries on a real
+// dev server and Azurite; replay_test.go replays the committed histories
+// of testdata/histories, which TestEndToEnd rewrites when
+// FANOUT_EXPORT_HISTORIES names that folder.
 package fanout

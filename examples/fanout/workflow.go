@@ -87,8 +87,11 @@ func FanoutPipeline(ctx workflow.Context, in Input) (Result, error) {
 
 	// 4. Register, or say why not: the one decision, made here.
 	if reason := notBetter(accuracy, in.Threshold, ev.Champion); reason != "" {
+		if err := runctx.SkipStep(ctx, "register", reason); err != nil {
+			return Result{}, err
+		}
 		res.Reason = reason
-		return res, runctx.SkipStep(ctx, "register", reason)
+		return res, nil
 	}
 	var reg RegisterResult
 	err = runctx.ExecuteStep(ctx, runctx.StepOptions{Name: "register", Summary: "register: " + in.ModelName}, a.Register,
