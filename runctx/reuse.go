@@ -9,10 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"time"
 
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/converter"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 )
@@ -49,7 +52,7 @@ type ReuseEntry struct {
 	Created    time.Time `json:"created"`
 	// Data are the data references the step read, with their ETags.
 	Data []DataInput `json:"data"`
-	// Outputs are the references the step wrote; all must still exist.
+	// Outputs are the files the step uploaded; all must still exist.
 	Outputs []string `json:"outputs"`
 	Record  Record   `json:"record"`
 	Summary Summary  `json:"summary"`
@@ -120,15 +123,26 @@ func (u reuser) lookup(ctx context.Context, ref string) (*ReuseEntry, datastore.
 	if err := json.NewDecoder(rc).Decode(&e); err != nil {
 		return nil, info.ETag, fmt.Errorf("%w: %s does not decode: %v", errStale, ref, err)
 	}
+	// The data and the outputs are checked at once: one round trip.
+	g, gctx := errgroup.WithContext(ctx)
 	for _, d := range e.Data {
-		if st, err := u.stat(ctx, d.Ref); err != nil || string(st.ETag) != d.ETag {
-			return nil, info.ETag, fmt.Errorf("%w: data %s changed", errStale, d.Ref)
-		}
+		g.Go(func() error {
+			if st, err := u.stat(gctx, d.Ref); err != nil || string(st.ETag) != d.ETag {
+				return fmt.Errorf("%w: data %s changed", errStale, d.Ref)
+			}
+			return nil
+		})
 	}
 	for _, o := range e.Outputs {
-		if _, err := u.stat(ctx, o); err != nil {
-			return nil, info.ETag, fmt.Errorf("%w: output %s: %v", errStale, o, err)
-		}
+		g.Go(func() error {
+			if _, err := u.stat(gctx, o); err != nil {
+				return fmt.Errorf("%w: output %s: %v", errStale, o, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, info.ETag, err
 	}
 	return &e, info.ETag, nil
 }
@@ -166,7 +180,7 @@ func (u reuser) store(ctx context.Context, ref string, e *ReuseEntry, replace da
 func (run *Run) reuse(ctx context.Context, e *ReuseEntry) (converter.RawValue, error) {
 	run.mu.Lock()
 	run.status, run.reusedFrom = StatusReused, e.RunID
-	run.tags, run.properties = cloneMap(e.Record.Tags), cloneMap(e.Record.Properties)
+	run.tags, run.properties = maps.Clone(e.Record.Tags), maps.Clone(e.Record.Properties)
 	for name, pts := range e.Record.Metrics {
 		s := &series{}
 		for _, p := range pts {
@@ -271,7 +285,8 @@ func (run *Run) newEntry(key string, version string, result any) (*ReuseEntry, e
 	}
 	run.mu.Lock()
 	defer run.mu.Unlock()
-	outputs := append([]string{run.RecordRef()}, run.uploads...)
+	// The record is in the entry; the files the step uploaded must stay.
+	outputs := slices.Clone(run.uploads)
 	return &ReuseEntry{
 		Key: key, Step: run.step, ActivityType: run.name, Version: version,
 		RunID: run.id, WorkflowID: run.workflowID, Created: time.Now().UTC(),
@@ -320,12 +335,4 @@ func (r *Run) addInput(ref string, etag datastore.ETag) {
 	r.mu.Lock()
 	r.inputs = append(r.inputs, DataInput{Ref: ref, ETag: string(etag)})
 	r.mu.Unlock()
-}
-
-func cloneMap(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
