@@ -12,8 +12,8 @@ import (
 
 // connect loads the configuration and dials Temporal; the SDK logs only
 // warnings and errors, so the command's own output stays readable.
-func connect() (app.Config, client.Client, error) {
-	cfg, err := app.LoadConfig()
+func (c *cli) connect() (app.Config, client.Client, error) {
+	cfg, err := c.config()
 	if err != nil {
 		return cfg, nil, err
 	}
@@ -22,11 +22,11 @@ func connect() (app.Config, client.Client, error) {
 	if z, err := zc.Build(); err == nil {
 		cfg.Client.Logger = app.NewZapLogger(z)
 	}
-	c, err := client.Dial(cfg.Client)
+	tc, err := client.Dial(cfg.Client)
 	if err != nil {
-		return cfg, nil, fmt.Errorf("connect to Temporal at %s (set TEMPORAL_ADDRESS, or run `make up`): %w", hostPort(cfg), err)
+		return cfg, nil, fmt.Errorf("connect to Temporal at %s (set --address or TEMPORAL_ADDRESS, or run `make up`): %w", hostPort(cfg), err)
 	}
-	return cfg, c, nil
+	return cfg, tc, nil
 }
 
 func hostPort(cfg app.Config) string {

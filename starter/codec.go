@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os/signal"
@@ -13,38 +12,41 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/temporal-ml/runctx-pipeline/extstore"
-	"github.com/temporal-ml/runctx-pipeline/internal/app"
 )
 
-// codecServerCmd is `starter codec-server`: an HTTP codec server that
+// newCodecServerCmd is `starter codec-server`: an HTTP codec server that
 // resolves the claims of payloads offloaded to Azure Blob storage, so the
 // Web UI and `temporal workflow show --codec-endpoint` show them in full.
-func codecServerCmd(args []string, stdout io.Writer) error {
-	fs := newFlags("codec-server")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `usage: starter codec-server [--port 8081] [--host 127.0.0.1] [--origin http://localhost:8233]
-
-Serves POST /decode (and /encode, /download) for the Temporal Web UI: payloads
+func newCodecServerCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "codec-server",
+		Short: "Serve a codec endpoint so the Web UI shows payloads offloaded to Azure Blob",
+		Long: `Serves POST /decode (and /encode, /download) for the Temporal Web UI: payloads
 the pipeline offloaded to Azure Blob storage (PIPELINE_EXTERNAL_STORAGE*) are
 fetched and shown in place of their claims. Point the Web UI at it
 (Settings > Codec Server endpoint, or 'temporal server start-dev
---ui-codec-endpoint http://127.0.0.1:8081').`)
-		fs.PrintDefaults()
+--ui-codec-endpoint http://127.0.0.1:8081'). Runs until interrupted. With -o
+json: one object with endpoint and origins, then it serves.`,
+		Example: `  starter codec-server
+  starter codec-server --port 8082 --origin http://localhost:8233,http://127.0.0.1:8233`,
+		Args:              exactArgs(0, "[flags]"),
+		ValidArgsFunction: cobra.NoFileCompletions,
 	}
-	port := fs.Int("port", 8081, "port to listen on")
-	host := fs.String("host", "127.0.0.1", "address to listen on")
-	origin := fs.String("origin", "http://localhost:8233", "Web UI origin(s) allowed by CORS, comma-separated")
-	if err := parse(fs, args); err != nil {
-		return err
+	port := cmd.Flags().Int("port", 8081, "port to listen on")
+	host := cmd.Flags().String("host", "127.0.0.1", "address to listen on")
+	origin := cmd.Flags().String("origin", "http://localhost:8233", "Web UI origin(s) allowed by CORS, comma-separated")
+	cmd.RunE = func(*cobra.Command, []string) error { return c.codecServer(*host, *port, *origin) }
+	return cmd
+}
+
+func (c *cli) codecServer(host string, port int, origin string) error {
+	if port <= 0 || port > 65535 {
+		return usagef("--port %d: want 1-65535", port)
 	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
-	}
-	if *port <= 0 || *port > 65535 {
-		return usagef("--port %d: want 1-65535", *port)
-	}
-	cfg, err := app.LoadConfig()
+	cfg, err := c.config()
 	if err != nil {
 		return err
 	}
@@ -52,11 +54,11 @@ fetched and shown in place of their claims. Point the Web UI at it
 	if err != nil {
 		return err
 	}
-	h, err := extstore.NewCodecHandler(es, strings.Split(*origin, ",")...)
+	h, err := extstore.NewCodecHandler(es, strings.Split(origin, ",")...)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(*host, strconv.Itoa(*port)))
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
 		return err
 	}
@@ -71,10 +73,16 @@ fetched and shown in place of their claims. Point the Web UI at it
 	}()
 	endpoint := "http://" + ln.Addr().String()
 	if !cfg.PluginOptions.ExternalStorage.Enabled {
-		fmt.Fprintf(stdout, "note: %s=off, so payloads pass through unchanged\n", extstore.EnvDriver)
+		fmt.Fprintf(c.stderr, "note: %s=off, so payloads pass through unchanged\n", extstore.EnvDriver)
 	}
-	fmt.Fprintf(stdout, "codec server on %s for %s\nset the Web UI's codec endpoint to %s (or start the dev server with --ui-codec-endpoint %s)\n",
-		endpoint, *origin, endpoint, endpoint)
+	if c.json() {
+		if err := c.printJSON(map[string]any{"endpoint": endpoint, "origins": strings.Split(origin, ",")}); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(c.stdout, "codec server on %s for %s\n", endpoint, origin)
+	}
+	fmt.Fprintf(c.stderr, "set the Web UI's codec endpoint to %s (or start the dev server with --ui-codec-endpoint %s)\n", endpoint, endpoint)
 	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

@@ -2,50 +2,61 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"mime"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+
 	"github.com/temporal-ml/runctx-pipeline/datastore"
-	"github.com/temporal-ml/runctx-pipeline/internal/app"
 )
 
-// dataCmd is `starter data upload|ls`, the counterparts of Azure ML's
+// newDataCmd is `starter data upload|ls`, the counterparts of Azure ML's
 // datastore.upload_files and listing a datastore path.
-func dataCmd(args []string, stdout io.Writer) error {
-	if len(args) == 0 {
-		return usagef("want 'data upload <file> <ref>' or 'data ls <ref>'")
+func newDataCmd(c *cli) *cobra.Command {
+	upload := &cobra.Command{
+		Use:   "upload <file> <ref>",
+		Short: "Upload a file to the datastore",
+		Long: `Uploads a local file to a data reference (azblob://container/path or
+file:///path under a configured root). A long upload shows the bytes sent
+on stderr. With -o json: one object with file, ref and bytes.`,
+		Example: `  starter data upload data/iris.csv azblob://datasets/iris/iris.csv
+  starter data upload my.csv azblob://datasets/mine/my.csv -o json`,
+		Args: exactArgs(2, "<file> <ref>"),
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) == 0 {
+				return nil, cobra.ShellCompDirectiveDefault // the file
+			}
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(_ *cobra.Command, args []string) error { return c.dataUpload(args[0], args[1]) },
 	}
-	switch args[0] {
-	case "upload":
-		return dataUpload(args[1:], stdout)
-	case "ls":
-		return dataLs(args[1:], stdout)
+	ls := &cobra.Command{
+		Use:   "ls <ref>",
+		Short: "List a blob, a folder or a container of the datastore",
+		Long: `Lists what is under a data reference: one blob, a folder or a whole
+container, with size and time. Exits 1 when nothing is there. With -o json:
+one array.`,
+		Example: `  starter data ls azblob://datasets/iris/iris.csv
+  starter data ls azblob://datasets -o json`,
+		Args:              exactArgs(1, "<ref>"),
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE:              func(_ *cobra.Command, args []string) error { return c.dataLs(args[0]) },
 	}
-	return usagef("unknown data command %q: want upload or ls", args[0])
+	return c.groupCmd("data", "Files in the datastore: upload, ls", `  starter data upload data/iris.csv azblob://datasets/iris/iris.csv
+  starter data ls azblob://datasets/iris`, upload, ls)
 }
 
-func openStorage() (datastore.Resolver, error) {
-	cfg, err := app.LoadConfig()
-	if err != nil {
-		return datastore.Resolver{}, err
-	}
-	return cfg.Plugin.Store(), nil
+// uploadOutput is what `starter data upload -o json` prints.
+type uploadOutput struct {
+	File  string `json:"file"`
+	Ref   string `json:"ref"`
+	Bytes int64  `json:"bytes"`
 }
 
-func dataUpload(args []string, stdout io.Writer) error {
-	fs := newFlags("data upload")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 2 {
-		return usagef("want 'data upload <file> <ref>', e.g. data upload data/iris.csv azblob://datasets/iris/iris.csv")
-	}
-	file, target := fs.Arg(0), fs.Arg(1)
+func (c *cli) dataUpload(file, target string) error {
 	ref, err := datastore.ParseRef(target)
 	if err != nil {
 		return usagef("%v", err)
@@ -55,7 +66,14 @@ func dataUpload(args []string, stdout io.Writer) error {
 		return usagef("%v", err)
 	}
 	defer f.Close()
-	store, err := openStorage()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if st.IsDir() {
+		return usagef("%s is a folder: want a file", file)
+	}
+	cfg, err := c.config()
 	if err != nil {
 		return err
 	}
@@ -63,30 +81,29 @@ func dataUpload(args []string, stdout io.Writer) error {
 	if ctype == "" {
 		ctype = "application/octet-stream"
 	}
-	if _, err := store.Write(context.Background(), ref, f, datastore.WriteOptions{ContentType: ctype}); err != nil {
+	p := newByteProgress(f, c.stderr, "uploading "+filepath.Base(file), st.Size())
+	_, err = cfg.Plugin.Store().Write(context.Background(), ref, p, datastore.WriteOptions{ContentType: ctype})
+	p.done()
+	if err != nil {
 		return fmt.Errorf("upload %s to %s: %w", file, ref, err)
 	}
-	fmt.Fprintf(stdout, "uploaded %s to %s\n", file, ref)
+	if c.json() {
+		return c.printJSON(uploadOutput{File: file, Ref: ref.String(), Bytes: p.sent})
+	}
+	fmt.Fprintf(c.stdout, "uploaded %s (%s) to %s\n", file, bytesString(p.sent), ref)
 	return nil
 }
 
-func dataLs(args []string, stdout io.Writer) error {
-	fs := newFlags("data ls")
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usagef("want 'data ls <ref>', e.g. data ls azblob://datasets/iris")
-	}
-	ref, err := datastore.ParsePrefix(fs.Arg(0))
+func (c *cli) dataLs(target string) error {
+	ref, err := datastore.ParsePrefix(target)
 	if err != nil {
 		return usagef("%v", err)
 	}
-	store, err := openStorage()
+	cfg, err := c.config()
 	if err != nil {
 		return err
 	}
+	store := cfg.Plugin.Store()
 	infos, err := list(context.Background(), store, ref)
 	if err != nil {
 		return fmt.Errorf("list %s: %w", ref, err)
@@ -94,10 +111,10 @@ func dataLs(args []string, stdout io.Writer) error {
 	if len(infos) == 0 {
 		return fmt.Errorf("nothing under %s: %w", ref, datastore.ErrNotFound)
 	}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(infos)
+	if c.json() {
+		return c.printJSON(infos)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 	for _, i := range infos {
 		fmt.Fprintf(tw, "%d\t%s\t%s\n", i.Size, i.LastModified.Format("2006-01-02 15:04:05"), i.Name)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -10,8 +9,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
 	commonpb "go.temporal.io/api/common/v1"
-	"go.temporal.io/api/enums/v1"
 	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -25,7 +24,7 @@ import (
 // pipelineType is the workflow type name of workflows.TrainingPipeline.
 const pipelineType = "TrainingPipeline"
 
-// listEntry is one pipeline in `starter list --json`.
+// listEntry is one pipeline in `starter list -o json`.
 type listEntry struct {
 	WorkflowID   string     `json:"workflow_id"`
 	RunID        string     `json:"run_id"`
@@ -39,54 +38,56 @@ type listEntry struct {
 	ModelVersion int64      `json:"model_version"`
 }
 
-// listCmd is `starter list`: the pipelines of an experiment, newest first,
-// from the visibility store. Visibility is eventually consistent (on the
-// dev server's SQLite, by about a second), so a pipeline that has just
+// newListCmd is `starter list`: the pipelines of an experiment, newest
+// first, from the visibility store. Visibility is eventually consistent (on
+// the dev server's SQLite, by about a second), so a pipeline that has just
 // finished may show its old status or lack its search attributes briefly.
-func listCmd(args []string, stdout io.Writer) error {
-	fs := newFlags("list")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `usage: starter list [--experiment E] [--query Q] [--limit N] [--json]
+func newListCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "Pipelines, newest first, with their status and best model",
+		Long: `Lists TrainingPipeline runs, newest first, with their status (Running,
+Completed, Failed, Canceled, Terminated, ContinuedAsNew, TimedOut) and the
+search attributes BestModel, Accuracy, ModelRegistered and ModelVersion.
+--query is a visibility query ANDed to the rest. Visibility is eventually
+consistent: a pipeline that finished a second ago may still show as Running,
+without its attributes. With -o json: one array.`,
+		Example: `  starter list --experiment iris
+  starter list --query 'Accuracy > 0.9 AND ModelRegistered = true' --limit 10
+  starter list -o json --query 'ExecutionStatus = "Failed"'`,
+		Args:              exactArgs(0, "[flags]"),
+		ValidArgsFunction: cobra.NoFileCompletions,
+	}
+	experiment := cmd.Flags().String("experiment", "", "only pipelines of this experiment")
+	query := cmd.Flags().String("query", "", "extra visibility query, e.g. 'Accuracy > 0.9 AND ModelRegistered = true'")
+	limit := cmd.Flags().Int("limit", 20, "at most this many pipelines (0: all)")
+	cmd.RunE = func(*cobra.Command, []string) error { return c.list(*experiment, *query, *limit) }
+	return cmd
+}
 
-Lists TrainingPipeline runs, newest first, with their status and the search
-attributes BestModel, Accuracy, ModelRegistered and ModelVersion. --query
-is a visibility query ANDed to the rest, e.g. 'Accuracy > 0.9'. Visibility
-is eventually consistent: a pipeline that finished a second ago may still
-show as RUNNING, without its attributes.`)
-		fs.PrintDefaults()
-	}
-	experiment := fs.String("experiment", "", "only pipelines of this experiment")
-	query := fs.String("query", "", "extra visibility query, e.g. 'Accuracy > 0.9 AND ModelRegistered = true'")
-	limit := fs.Int("limit", 20, "at most this many pipelines (0: all)")
-	asJSON := fs.Bool("json", false, "print one JSON array")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
-	}
-	if *experiment != "" {
-		if err := datastore.ValidateName("experiment", *experiment); err != nil {
+func (c *cli) list(experiment, query string, limit int) error {
+	if experiment != "" {
+		if err := datastore.ValidateName("experiment", experiment); err != nil {
 			return usagef("--experiment: %v", err)
 		}
 	}
-	if *limit < 0 {
-		return usagef("--limit %d: want 0 or more", *limit)
+	if limit < 0 {
+		return usagef("--limit %d: want 0 or more", limit)
 	}
-	_, c, err := connect()
+	_, tc, err := c.connect()
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer tc.Close()
 
-	entries, err := listPipelines(context.Background(), c, pipelineQuery(*experiment, *query), *limit)
+	entries, err := listPipelines(context.Background(), tc, pipelineQuery(experiment, query), limit)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(entries)
+	if c.json() {
+		return c.printJSON(entries)
 	}
-	printList(stdout, entries)
+	printList(c.stdout, entries)
 	return nil
 }
 
@@ -136,7 +137,7 @@ func newListEntry(info *workflowpb.WorkflowExecutionInfo) (listEntry, error) {
 	e := listEntry{
 		WorkflowID: info.GetExecution().GetWorkflowId(),
 		RunID:      info.GetExecution().GetRunId(),
-		Status:     statusName(info.GetStatus()),
+		Status:     info.GetStatus().String(),
 		StartTime:  info.GetStartTime().AsTime(),
 	}
 	if info.GetCloseTime() != nil {
@@ -165,12 +166,6 @@ func decodeAttribute(p *commonpb.Payload, target any) error {
 		return nil
 	}
 	return converter.GetDefaultDataConverter().FromPayload(p, target)
-}
-
-// statusName is a workflow status the way `starter run --json` prints it:
-// COMPLETED, FAILED, RUNNING, …
-func statusName(s enums.WorkflowExecutionStatus) string {
-	return strings.TrimPrefix(enums.WorkflowExecutionStatus_name[int32(s)], "WORKFLOW_EXECUTION_STATUS_")
 }
 
 func printList(w io.Writer, entries []listEntry) {

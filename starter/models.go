@@ -2,17 +2,16 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+
 	"github.com/temporal-ml/runctx-pipeline/datastore"
-	"github.com/temporal-ml/runctx-pipeline/internal/app"
 	"github.com/temporal-ml/runctx-pipeline/registry"
 )
 
-// modelOutput is one version as `starter models --json` prints it.
+// modelOutput is one version as `starter models -o json` prints it.
 type modelOutput struct {
 	Name       string            `json:"name"`
 	Version    int               `json:"version"`
@@ -29,30 +28,43 @@ type modelOutput struct {
 	UIURL      string            `json:"ui_url"`
 }
 
-// modelsCmd lists registered model versions, as Azure ML's Model.list,
-// each linked to the pipeline run that produced it.
-func modelsCmd(args []string, stdout io.Writer) error {
-	fs := newFlags("models")
-	asJSON := fs.Bool("json", false, "print one JSON array")
-	if err := parse(fs, args); err != nil {
-		return err
+func newModelsCmd(c *cli) *cobra.Command {
+	return &cobra.Command{
+		Use:   "models [NAME]",
+		Short: "Registered model versions and the runs that made them",
+		Long: `Lists registered model versions, as Azure ML's Model.list: version,
+accuracy, type, whether it is the champion, and the pipeline run that
+produced it. Reads the registry on the datastore; needs no Temporal server.
+With -o json: one array.`,
+		Example: `  starter models
+  starter models iris-classifier
+  starter models iris-classifier -o json`,
+		Args:              maxArgs(1, "[NAME]"),
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(_ *cobra.Command, args []string) error {
+			return c.models(args)
+		},
 	}
-	if fs.NArg() > 1 {
-		return usagef("want 'models [NAME]'")
+}
+
+// models lists registered model versions, as Azure ML's Model.list, each
+// linked to the pipeline run that produced it.
+func (c *cli) models(names []string) error {
+	if len(names) == 1 {
+		if err := datastore.ValidateName("model", names[0]); err != nil {
+			return usagef("%v", err)
+		}
 	}
-	cfg, err := app.LoadConfig()
+	cfg, err := c.config()
 	if err != nil {
 		return err
 	}
 	reg := registry.New(cfg.Plugin.Store().Blob)
 	ctx := context.Background()
-	names := fs.Args()
 	if len(names) == 0 {
 		if names, err = reg.Names(ctx); err != nil {
 			return fmt.Errorf("list models: %w", err)
 		}
-	} else if err := datastore.ValidateName("model", names[0]); err != nil {
-		return usagef("%v", err)
 	}
 	out := []modelOutput{}
 	for _, name := range names {
@@ -75,10 +87,10 @@ func modelsCmd(args []string, stdout io.Writer) error {
 			})
 		}
 	}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(out)
+	if c.json() {
+		return c.printJSON(out)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "MODEL\tVERSION\tACCURACY\tTYPE\tCREATED\tCHAMPION\tRUN")
 	for _, m := range out {
 		mark := ""

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -20,7 +22,9 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
-// runOutput is what `starter run --json` prints: one object.
+// runOutput is what `starter run -o json` prints: one object. Status is
+// Completed, or how the pipeline ended otherwise (Failed, Canceled,
+// Terminated, TimedOut).
 type runOutput struct {
 	WorkflowID   string  `json:"workflow_id"`
 	RunID        string  `json:"run_id"`
@@ -34,14 +38,9 @@ type runOutput struct {
 	UIURL        string  `json:"ui_url"`
 }
 
-// pipelineFlags are the flags of a pipeline's input, shared by run and
+// pipelineFlags adds the flags of a pipeline's input, shared by run and
 // schedule create.
-func pipelineFlags(fs interface {
-	StringVar(*string, string, string, string)
-	Float64Var(*float64, string, float64, string)
-	IntVar(*int, string, int, string)
-	Int64Var(*int64, string, int64, string)
-}) *workflows.PipelineInput {
+func pipelineFlags(fs *pflag.FlagSet) *workflows.PipelineInput {
 	in := &workflows.PipelineInput{}
 	fs.StringVar(&in.Experiment, "experiment", workflows.DefaultExperiment, "experiment name (prefix of the workflow ID, search attribute Experiment)")
 	fs.StringVar(&in.Data, "data", workflows.DefaultData, "data reference of the iris CSV: azblob://container/path or file:///path")
@@ -94,71 +93,95 @@ func newWorkflowID(experiment string) string {
 	return fmt.Sprintf("%s-%s-%s", experiment, time.Now().UTC().Format("20060102-150405"), uuid.NewString()[:8])
 }
 
-func runCmd(args []string, stdout io.Writer) error {
-	fs := newFlags("run")
-	in := pipelineFlags(fs)
-	asJSON := fs.Bool("json", false, "print one JSON object with the result instead of progress")
-	id := fs.String("id", "", "workflow ID (default: <experiment>-<time>-<random>)")
-	if err := parse(fs, args); err != nil {
+func newRunCmd(c *cli) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Start a pipeline and follow it to the end",
+		Long: `Starts TrainingPipeline and follows it: each step as it starts, and as it
+ends with its duration (on a terminal, one line per step, redrawn). Progress
+goes to stderr; the result to stdout. With -o json, stdout gets one object:
+workflow_id, run_id, status (Completed, Failed, Canceled, Terminated,
+TimedOut), best_model, accuracy, registered, model_version, reason, error,
+ui_url.
+
+Exits 0 when the pipeline completed, 1 when it did not, 2 on a usage error.`,
+		Example: `  starter run --data azblob://datasets/iris/iris.csv
+  starter run -o json --threshold 1.01          # one JSON object; never registers
+  starter run --data azblob://datasets/mine/my.csv --model-name mine --folds 5`,
+		Args:              exactArgs(0, "[flags]"),
+		ValidArgsFunction: cobra.NoFileCompletions,
+	}
+	in := pipelineFlags(cmd.Flags())
+	id := cmd.Flags().String("id", "", "workflow ID (default: <experiment>-<time>-<random>)")
+	cmd.RunE = func(*cobra.Command, []string) error { return c.run(*in, *id) }
+	return cmd
+}
+
+func (c *cli) run(in workflows.PipelineInput, id string) error {
+	if err := checkInput(in); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
+	if id == "" {
+		id = newWorkflowID(in.Experiment)
 	}
-	if err := checkInput(*in); err != nil {
-		return err
-	}
-	if *id == "" {
-		*id = newWorkflowID(in.Experiment)
-	}
-	cfg, c, err := connect()
+	cfg, tc, err := c.connect()
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer tc.Close()
 
 	ctx := context.Background()
-	we, err := c.ExecuteWorkflow(ctx, startOptions(*id, *in), workflows.TrainingPipeline, *in)
+	started := time.Now()
+	we, err := tc.ExecuteWorkflow(ctx, startOptions(id, in), workflows.TrainingPipeline, in)
 	if err != nil {
 		return fmt.Errorf("start pipeline: %w", err)
 	}
 	out := runOutput{WorkflowID: we.GetID(), RunID: we.GetRunID(), UIURL: cfg.RunURL(we.GetID(), we.GetRunID())}
-	stop := func() {}
-	if !*asJSON {
-		fmt.Fprintf(stdout, "started %s\n  %s\n", out.WorkflowID, out.UIURL)
-		stop = follow(ctx, c, out.WorkflowID, out.RunID, stdout)
-	}
+	fmt.Fprintf(c.stderr, "started %s\n  %s\n", out.WorkflowID, out.UIURL)
+	stop := follow(ctx, tc, out.WorkflowID, out.RunID, newStepProgress(c.stderr))
 
 	var res workflows.PipelineResult
 	err = we.Get(ctx, &res)
 	stop()
 	if err != nil {
-		out.Status, out.Error = "FAILED", rootCause(err)
+		out.Status, out.Error = closedStatus(ctx, tc, out.WorkflowID, out.RunID), rootCause(err)
 	} else {
-		out.Status = "COMPLETED"
+		out.Status = enums.WORKFLOW_EXECUTION_STATUS_COMPLETED.String()
 		out.BestModel, out.Accuracy = res.BestModel, res.Accuracy
 		out.Registered, out.ModelVersion, out.Reason = res.Registered, res.ModelVersion, res.Reason
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		if err := enc.Encode(out); err != nil {
+	fmt.Fprintf(c.stderr, "%s in %s\n", out.Status, duration(time.Since(started)))
+	if c.json() {
+		if err := c.printJSON(out); err != nil {
 			return err
 		}
 	} else {
-		printRun(stdout, out)
+		printRun(c.stdout, out)
 	}
-	if out.Status != "COMPLETED" {
+	if out.Status != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED.String() {
 		return errPipelineFailed
 	}
 	return nil
 }
 
+// closedStatus is how a pipeline that did not complete ended: Failed,
+// Canceled, Terminated or TimedOut, as the temporal CLI names them.
+func closedStatus(ctx context.Context, tc client.Client, workflowID, runID string) string {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	d, err := tc.DescribeWorkflowExecution(ctx, workflowID, runID)
+	if s := d.GetWorkflowExecutionInfo().GetStatus(); err == nil && s != enums.WORKFLOW_EXECUTION_STATUS_RUNNING && s != enums.WORKFLOW_EXECUTION_STATUS_UNSPECIFIED {
+		return s.String()
+	}
+	return enums.WORKFLOW_EXECUTION_STATUS_FAILED.String()
+}
+
 func printRun(w io.Writer, out runOutput) {
-	if out.Status != "COMPLETED" {
-		fmt.Fprintf(w, "FAILED %s: %s\n  %s\n", out.WorkflowID, out.Error, out.UIURL)
+	if out.Status != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED.String() {
+		fmt.Fprintf(w, "%s %s: %s\n  %s\n", out.Status, out.WorkflowID, out.Error, out.UIURL)
 		return
 	}
-	fmt.Fprintf(w, "COMPLETED %s\n  best model %s, accuracy %.4f\n", out.WorkflowID, out.BestModel, out.Accuracy)
+	fmt.Fprintf(w, "%s %s\n  best model %s, accuracy %.4f\n", out.Status, out.WorkflowID, out.BestModel, out.Accuracy)
 	if out.Registered {
 		fmt.Fprintf(w, "  registered as version %d\n", out.ModelVersion)
 	} else {
@@ -184,18 +207,17 @@ func rootCause(err error) string {
 	}
 }
 
-// follow prints each step's status as it changes, from the pipeline's steps
-// query, until stop is called.
-func follow(ctx context.Context, c client.Client, workflowID, runID string, w io.Writer) (stop func()) {
+// follow shows the steps' progress, from the pipeline's steps query,
+// until stop is called.
+func follow(ctx context.Context, tc client.Client, workflowID, runID string, p *stepProgress) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
-	seen := map[string]string{}
 	go func() {
 		defer close(done)
 		t := time.NewTicker(250 * time.Millisecond)
 		defer t.Stop()
 		for {
-			printSteps(ctx, c, workflowID, runID, seen, w)
+			pollSteps(ctx, tc, workflowID, runID, p)
 			select {
 			case <-ctx.Done():
 				return
@@ -206,14 +228,14 @@ func follow(ctx context.Context, c client.Client, workflowID, runID string, w io
 	return func() {
 		cancel()
 		<-done
-		printSteps(context.Background(), c, workflowID, runID, seen, w)
+		pollSteps(context.Background(), tc, workflowID, runID, p)
 	}
 }
 
-func printSteps(ctx context.Context, c client.Client, workflowID, runID string, seen map[string]string, w io.Writer) {
+func pollSteps(ctx context.Context, tc client.Client, workflowID, runID string, p *stepProgress) {
 	qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	v, err := c.QueryWorkflow(qctx, workflowID, runID, runctx.QuerySteps)
+	v, err := tc.QueryWorkflow(qctx, workflowID, runID, runctx.QuerySteps)
 	if err != nil {
 		return
 	}
@@ -221,14 +243,7 @@ func printSteps(ctx context.Context, c client.Client, workflowID, runID string, 
 	if v.Get(&steps) != nil {
 		return
 	}
-	for _, s := range steps {
-		line := s.Status + headline(s)
-		if seen[s.Name] == line {
-			continue
-		}
-		seen[s.Name] = line
-		fmt.Fprintf(w, "  %-16s %s\n", s.Name, line)
-	}
+	p.update(steps)
 }
 
 func headline(s runctx.StepInfo) string {

@@ -2,23 +2,21 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
-// scheduleEntry is one schedule in `starter schedule list --json`, and the
-// object `schedule create --json` prints.
+// scheduleEntry is one schedule in `starter schedule list -o json`, and the
+// object `schedule create -o json` prints.
 type scheduleEntry struct {
 	ID              string      `json:"id"`
 	Spec            []string    `json:"spec,omitempty"`
@@ -29,88 +27,95 @@ type scheduleEntry struct {
 	NextActionTimes []time.Time `json:"next_action_times"`
 }
 
-// scheduleCmd is `starter schedule create|list|delete`, the counterpart of
-// Azure ML's Pipeline.publish plus Schedule, on Temporal Schedules.
-func scheduleCmd(args []string, stdout io.Writer) error {
-	const usage = "want 'schedule create --id <id> (--cron <expr> | --every <duration>) [pipeline flags]', 'schedule list [--json]' or 'schedule delete <id>'"
-	if len(args) == 0 {
-		return usagef(usage)
+// newScheduleCmd is `starter schedule create|list|delete`, the counterpart
+// of Azure ML's Pipeline.publish plus Schedule, on Temporal Schedules.
+func newScheduleCmd(c *cli) *cobra.Command {
+	create := &cobra.Command{
+		Use:   "create --id <id> (--cron <expr> | --every <duration>)",
+		Short: "Create a Temporal Schedule that starts pipelines",
+		Long: `Creates a Temporal Schedule that starts TrainingPipeline with the pipeline
+flags' input (those of 'starter run'); the workflow IDs start with
+<experiment>-<id>-. The overlap policy is Skip: an action that falls due
+while the schedule's previous pipeline still runs is skipped, so two
+trainings of the same schedule never run at once. Prints the next action
+times; with -o json, one object.`,
+		Example: `  starter schedule create --id nightly --cron '0 3 * * *' --model-name iris-classifier
+  starter schedule create --id often --every 10m --experiment iris-often
+  starter schedule create --id weekly --cron @weekly -o json`,
+		Args:              exactArgs(0, "--id <id> (--cron <expr> | --every <duration>)"),
+		ValidArgsFunction: cobra.NoFileCompletions,
 	}
-	switch args[0] {
-	case "-h", "-help", "--help", "help":
-		fmt.Fprintln(os.Stderr, "usage: starter schedule create --id <id> (--cron <expr> | --every <duration>) [pipeline flags] [--json]\n       starter schedule list [--json]\n       starter schedule delete <id>\nRun 'starter schedule create -h' for the pipeline flags.")
-		return flag.ErrHelp
-	case "create":
-		return scheduleCreate(args[1:], stdout)
-	case "list":
-		return scheduleList(args[1:], stdout)
-	case "delete":
-		return scheduleDelete(args[1:], stdout)
+	in := pipelineFlags(create.Flags())
+	id := create.Flags().String("id", "", "schedule ID (required)")
+	cron := create.Flags().String("cron", "", "cron expression, e.g. '0 3 * * *' or '@daily' (UTC)")
+	every := create.Flags().Duration("every", 0, "interval between pipelines, e.g. 24h")
+	create.RunE = func(*cobra.Command, []string) error { return c.scheduleCreate(*in, *id, *cron, *every) }
+
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the namespace's schedules",
+		Long: `Lists the namespace's schedules with their spec, whether paused, and the
+next action. Like workflow listing, it reads the eventually consistent
+visibility store. With -o json: one array.`,
+		Example: `  starter schedule list
+  starter schedule list -o json`,
+		Args:              exactArgs(0, ""),
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE:              func(*cobra.Command, []string) error { return c.scheduleList() },
 	}
-	return usagef("unknown schedule command %q: want create, list or delete", args[0])
+	del := &cobra.Command{
+		Use:   "delete <id>",
+		Short: "Delete a schedule; the pipelines it started keep running",
+		Example: `  starter schedule delete nightly
+  starter schedule delete often -o json`,
+		Args:              exactArgs(1, "<id>"),
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE:              func(_ *cobra.Command, args []string) error { return c.scheduleDelete(args[0]) },
+	}
+	return c.groupCmd("schedule", "Temporal Schedules of pipelines: create, list, delete", `  starter schedule create --id nightly --cron '0 3 * * *'
+  starter schedule list
+  starter schedule delete nightly`, create, list, del)
 }
 
 // scheduleCreate creates a schedule whose action starts TrainingPipeline
 // with the given input. Its overlap policy is SKIP: while one training of
 // the schedule runs, a due action is skipped, so two trainings of the same
 // schedule never run at once.
-func scheduleCreate(args []string, stdout io.Writer) error {
-	fs := newFlags("schedule create")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `usage: starter schedule create --id <id> (--cron <expr> | --every <duration>) [pipeline flags]
-
-Creates a Temporal Schedule that starts TrainingPipeline with the pipeline
-flags' input; the workflow IDs start with <experiment>-<id>-. The overlap
-policy is SKIP: an action that falls due while the schedule's previous
-pipeline still runs is skipped, so two trainings of the same schedule never
-run at once.`)
-		fs.PrintDefaults()
-	}
-	in := pipelineFlags(fs)
-	id := fs.String("id", "", "schedule ID (required)")
-	cron := fs.String("cron", "", "cron expression, e.g. '0 3 * * *' or '@daily' (UTC)")
-	every := fs.Duration("every", 0, "interval between pipelines, e.g. 24h")
-	asJSON := fs.Bool("json", false, "print one JSON object")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
-	}
-	if *id == "" {
+func (c *cli) scheduleCreate(in workflows.PipelineInput, id, cron string, every time.Duration) error {
+	if id == "" {
 		return usagef("--id is required")
 	}
 	var spec client.ScheduleSpec
 	switch {
-	case (*cron == "") == (*every == 0):
+	case (cron == "") == (every == 0):
 		return usagef("want exactly one of --cron and --every")
-	case *every < 0:
-		return usagef("--every %s: want a positive duration", *every)
-	case *every > 0:
-		spec.Intervals = []client.ScheduleIntervalSpec{{Every: *every}}
+	case every < 0:
+		return usagef("--every %s: want a positive duration", every)
+	case every > 0:
+		spec.Intervals = []client.ScheduleIntervalSpec{{Every: every}}
 	default:
-		spec.CronExpressions = []string{*cron}
+		spec.CronExpressions = []string{cron}
 	}
-	if err := checkInput(*in); err != nil {
+	if err := checkInput(in); err != nil {
 		return err
 	}
-	_, c, err := connect()
+	_, tc, err := c.connect()
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer tc.Close()
 
 	// The action carries the same options as `starter run`; the server
 	// appends the action time to the workflow ID.
-	opts := startOptions(in.Experiment+"-"+*id, *in)
+	opts := startOptions(in.Experiment+"-"+id, in)
 	ctx := context.Background()
-	h, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
-		ID:   *id,
+	h, err := tc.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:   id,
 		Spec: spec,
 		Action: &client.ScheduleWorkflowAction{
 			ID:                    opts.ID,
 			Workflow:              workflows.TrainingPipeline,
-			Args:                  []any{*in},
+			Args:                  []any{in},
 			TaskQueue:             opts.TaskQueue,
 			TypedSearchAttributes: opts.TypedSearchAttributes,
 			StaticSummary:         opts.StaticSummary,
@@ -120,40 +125,32 @@ run at once.`)
 		Note:    fmt.Sprintf("starter schedule create: experiment %s, model %s", in.Experiment, in.ModelName),
 	})
 	if err != nil {
-		return fmt.Errorf("create schedule %s: %w", *id, err)
+		return fmt.Errorf("create schedule %s: %w", id, err)
 	}
 	d, err := h.Describe(ctx)
 	if err != nil {
-		return fmt.Errorf("describe schedule %s: %w", *id, err)
+		return fmt.Errorf("describe schedule %s: %w", id, err)
 	}
 	e := scheduleEntry{ID: h.GetID(), Spec: specStrings(d.Schedule.Spec), Paused: d.Schedule.State.Paused, Note: d.Schedule.State.Note,
 		WorkflowType: pipelineType, RecentWorkflows: recentWorkflows(d.Info.RecentActions), NextActionTimes: nonNil(d.Info.NextActionTimes)}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(e)
+	if c.json() {
+		return c.printJSON(e)
 	}
-	fmt.Fprintf(stdout, "created schedule %s (overlap: skip)\n", e.ID)
-	printNextTimes(stdout, e.NextActionTimes)
+	fmt.Fprintf(c.stdout, "created schedule %s (overlap: skip)\n", e.ID)
+	printNextTimes(c.stdout, e.NextActionTimes)
 	return nil
 }
 
 // scheduleList lists the namespace's schedules. Like workflow listing, it
 // reads the eventually consistent visibility store.
-func scheduleList(args []string, stdout io.Writer) error {
-	fs := newFlags("schedule list")
-	asJSON := fs.Bool("json", false, "print one JSON array")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
-	}
-	_, c, err := connect()
+func (c *cli) scheduleList() error {
+	_, tc, err := c.connect()
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer tc.Close()
 
-	it, err := c.ScheduleClient().List(context.Background(), client.ScheduleListOptions{})
+	it, err := tc.ScheduleClient().List(context.Background(), client.ScheduleListOptions{})
 	if err != nil {
 		return fmt.Errorf("list schedules: %w", err)
 	}
@@ -166,10 +163,10 @@ func scheduleList(args []string, stdout io.Writer) error {
 		entries = append(entries, scheduleEntry{ID: s.ID, Spec: specStrings(s.Spec), Paused: s.Paused, Note: s.Note,
 			WorkflowType: s.WorkflowType.Name, RecentWorkflows: recentWorkflows(s.RecentActions), NextActionTimes: nonNil(s.NextActionTimes)})
 	}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(entries)
+	if c.json() {
+		return c.printJSON(entries)
 	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCHEDULE ID\tSPEC\tPAUSED\tNEXT ACTION")
 	for _, e := range entries {
 		next := "-"
@@ -182,25 +179,20 @@ func scheduleList(args []string, stdout io.Writer) error {
 }
 
 // scheduleDelete deletes a schedule; pipelines it started keep running.
-func scheduleDelete(args []string, stdout io.Writer) error {
-	fs := newFlags("schedule delete")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usagef("want 'schedule delete <id>'")
-	}
-	_, c, err := connect()
+func (c *cli) scheduleDelete(id string) error {
+	_, tc, err := c.connect()
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer tc.Close()
 
-	id := fs.Arg(0)
-	if err := c.ScheduleClient().GetHandle(context.Background(), id).Delete(context.Background()); err != nil {
+	if err := tc.ScheduleClient().GetHandle(context.Background(), id).Delete(context.Background()); err != nil {
 		return fmt.Errorf("delete schedule %s: %w", id, err)
 	}
-	fmt.Fprintf(stdout, "deleted schedule %s\n", id)
+	if c.json() {
+		return c.printJSON(map[string]any{"id": id, "deleted": true})
+	}
+	fmt.Fprintf(c.stdout, "deleted schedule %s\n", id)
 	return nil
 }
 

@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
-	"strings"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
@@ -21,7 +20,7 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
-// showOutput is what `starter show --json` prints.
+// showOutput is what `starter show -o json` prints.
 type showOutput struct {
 	WorkflowID string               `json:"workflow_id"`
 	RunID      string               `json:"run_id"`
@@ -45,31 +44,47 @@ type showStep struct {
 	Record            string                            `json:"record,omitempty"`
 }
 
-// showCmd prints a pipeline's tags, properties and metrics and each step's
+func newShowCmd(c *cli) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show <workflow-id>",
+		Short: "A pipeline's tags, properties, metrics and steps",
+		Long: `Shows a pipeline's tags, properties and metrics, and each step's own, with
+confusion matrices as grids. While the pipeline runs, the answers come from
+its queries (a worker must be up); once it has closed, from its memo, its
+result and the stored step records (no worker needed).
+
+The pipeline's status is Running, Completed, Failed, Canceled, Terminated,
+ContinuedAsNew or TimedOut; a step's is Queued, Running, Completed, Failed,
+Skipped or Reused. With -o json: one object with workflow_id, run_id,
+status, tags, properties, metrics and steps.`,
+		Example: `  starter show iris-20250101-120000-1a2b3c4d
+  starter show iris-20250101-120000-1a2b3c4d -o json
+  starter show --namespace ml -o json iris-20250101-120000-1a2b3c4d`,
+		Args:              exactArgs(1, "<workflow-id>"),
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(_ *cobra.Command, args []string) error {
+			return c.show(args[0])
+		},
+	}
+}
+
+// show prints a pipeline's tags, properties and metrics and each step's
 // own: from the workflow's queries while it runs, from the memo, the result
 // and the stored step records once it has closed (no worker needed).
-func showCmd(args []string, stdout io.Writer) error {
-	fs := newFlags("show")
-	asJSON := fs.Bool("json", false, "print one JSON object")
-	if err := parse(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usagef("want 'show <workflow-id>'")
-	}
-	cfg, c, err := connect()
+func (c *cli) show(workflowID string) error {
+	cfg, tc, err := c.connect()
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	out, err := loadShow(context.Background(), c, cfg.Plugin, fs.Arg(0))
+	defer tc.Close()
+	out, err := loadShow(context.Background(), tc, cfg.Plugin, workflowID)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(out)
+	if c.json() {
+		return c.printJSON(out)
 	}
-	printShow(stdout, out)
+	printShow(c.stdout, out)
 	return nil
 }
 
@@ -82,7 +97,7 @@ func loadShow(ctx context.Context, c client.Client, plugin *runctx.Plugin, workf
 	out := &showOutput{
 		WorkflowID: workflowID,
 		RunID:      info.GetExecution().GetRunId(),
-		Status:     strings.TrimPrefix(info.GetStatus().String(), "WORKFLOW_EXECUTION_STATUS_"),
+		Status:     info.GetStatus().String(),
 		Tags:       map[string]string{},
 		Properties: map[string]string{},
 		Metrics:    map[string][]float64{},
