@@ -2,8 +2,14 @@ package ml
 
 import (
 	"cmp"
+	"math/rand/v2"
 	"slices"
 )
+
+// newRand returns CART's deterministic generator for seed.
+func newRand(seed int64) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15))
+}
 
 // CART is a decision tree classifier as sklearn's DecisionTreeClassifier()
 // defaults: Gini impurity, grown until every leaf is pure or cannot be split,

@@ -2,6 +2,7 @@ package ml
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -104,13 +105,20 @@ func TestLoadCSVErrors(t *testing.T) {
 		{"empty label", ok + "7.0,3.2,4.7,1.4,\n", 2, "empty class label"},
 		{"one class", ok + ok + "4.9,3.0,1.4,0.2,setosa", 0, "only one class"},
 		{"one row", ok, 0, "only one class"},
-		{"header short", "a,b,c,d\n" + ok, 1, "header: expected 5 fields"},
+		{"header short", "a,b,c,d\n" + ok, 2, "expected 4 fields, got 5"},
+		{"bare quote", ok + "7.0,3\"2,4.7,1.4,setosa\n", 2, "bare \""},
+		{"label only", "setosa\nversicolor\n", 1, "want numeric features and a label"},
+		{"label not in header", "a,b,species\n1,2,x\n", 1, `no column "class"`},
 		{"blank lines counted", "\n\n" + ok + "1,2\n", 4, "expected 5 fields, got 2"},
 		{"crlf line numbers", strings.ReplaceAll(ok+ok+"x,1,1,1,setosa\n", "\n", "\r\n"), 3, "not a number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := LoadCSV(strings.NewReader(tt.in), "iris.csv")
+			opt := LoadOptions{}
+			if strings.HasPrefix(tt.in, "a,b,species") {
+				opt.Label = "class"
+			}
+			_, err := LoadCSVWith(strings.NewReader(tt.in), "iris.csv", opt)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -151,5 +159,34 @@ func TestHash(t *testing.T) {
 	}
 	if Hash(nil) == "" {
 		t.Error("empty hash of nil")
+	}
+}
+
+func TestLoadCSVAnyTable(t *testing.T) {
+	in := "\ufeff\"id\",\"x, y\",z\r\n\"b\",1,2\r\n\"a\", 3 ,\"4\"\r\n\"b\",5,6"
+	d, err := LoadCSVWith(strings.NewReader(in), "t.csv", LoadOptions{Label: "id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(d.Features, []string{"x, y", "z", "id"}) || !slices.Equal(d.Classes, []string{"a", "b"}) ||
+		!slices.Equal(d.Y, []int{1, 0, 1}) || !slices.Equal(d.X[1], []float64{3, 4}) {
+		t.Errorf("%+v", d)
+	}
+	// Numeric labels sort by value, as pandas reads them and numpy sorts them.
+	d, err = LoadCSV(strings.NewReader("1,10\n2,2\n3,1\n4,10"), "n.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(d.Classes, []string{"1", "2", "10"}) || !slices.Equal(d.Y, []int{2, 1, 0, 2}) ||
+		!slices.Equal(d.Features, []string{"f1", "class"}) {
+		t.Errorf("%+v", d)
+	}
+	var b strings.Builder
+	for i := range MaxClasses + 1 {
+		fmt.Fprintf(&b, "%d,c%d\n", i, i)
+	}
+	if _, err := LoadCSV(strings.NewReader(b.String()), "many.csv"); !errors.Is(err, ErrBadData) ||
+		!strings.Contains(err.Error(), "more than the limit of 1000") {
+		t.Errorf("1001 classes: %v", err)
 	}
 }

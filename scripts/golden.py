@@ -1,0 +1,203 @@
+#!/usr/bin/python3
+"""Regenerate ml/testdata/golden/: the figures scikit-learn gives for the
+reference pipeline (iris_supervised_model.py) on each golden data set.
+
+    make golden        # or: /usr/bin/python3 scripts/golden.py
+
+Needs Debian's python3-sklearn (scikit-learn 1.2.1, numpy 1.24) and
+python3-pandas. The Go tests (ml/golden_test.go) read the committed CSVs and
+JSON; they never run Python.
+
+For each data set it writes <name>.json with the split, and per model the
+cross-validation fold scores, the fold and validation predictions, the
+accuracy, the confusion matrix; the best model; for CART, whose equal-gain
+splits scikit-learn breaks by a random feature order, the range of figures
+over 20 random_state values; for LR, whether lbfgs converged in every fit.
+The data sets it makes are written beside as <name>.csv (label last).
+"""
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # KNN brute force: one heap, no thread merge
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import json
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+import sklearn
+from sklearn.datasets import load_digits, make_classification
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, confusion_matrix
+from sklearn.model_selection import KFold, train_test_split
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, "ml", "testdata", "golden")
+SEED, TEST_SIZE, FOLDS = 12345, 0.20, 3
+NAMES = ["LR", "LDA", "KNN", "CART", "NB", "SVM"]
+CART_STATES = range(20)
+
+
+def model(name, random_state=0):
+    return {
+        "LR": lambda: LogisticRegression(),
+        "LDA": lambda: LinearDiscriminantAnalysis(),
+        "KNN": lambda: KNeighborsClassifier(),
+        "CART": lambda: DecisionTreeClassifier(random_state=random_state),
+        "NB": lambda: GaussianNB(),
+        "SVM": lambda: SVC(),
+    }[name]()
+
+
+def read(path):
+    """Read a CSV as the Go loader does: header detected, label last,
+    correctly rounded floats (pandas' default parser is not)."""
+    with open(path, encoding="utf-8-sig") as f:
+        first = f.readline().split(",")
+    header = 0
+    try:
+        [float(v) for v in first[:-1]]
+        header = None
+    except ValueError:
+        pass
+    df = pd.read_csv(path, header=header, float_precision="round_trip", encoding="utf-8-sig")
+    X = df.iloc[:, :-1].to_numpy(dtype=np.float64)
+    y = df.iloc[:, -1].to_numpy()
+    if y.dtype == object:
+        y = np.array([s[5:] if s.lower().startswith("iris-") else s for s in y])
+    return X, y
+
+
+def fit_predict(name, Xtr, ytr, Xte, random_state=0):
+    m = model(name, random_state)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always", ConvergenceWarning)
+        m.fit(Xtr, ytr)
+    converged = not any(issubclass(x.category, ConvergenceWarning) for x in w)
+    return m, m.predict(Xte), converged
+
+
+def run(name, csv, rel):
+    X, y = read(csv)
+    classes = np.unique(y)
+    yi = np.searchsorted(classes, y)
+    n = len(y)
+    idx = np.arange(n)
+    tr, va = train_test_split(idx, test_size=TEST_SIZE, random_state=SEED)
+    Xtr, ytr, Xva, yva = X[tr], yi[tr], X[va], yi[va]
+    folds = list(KFold(n_splits=FOLDS).split(Xtr))
+    out = {
+        "dataset": name, "csv": rel, "sklearn": sklearn.__version__, "numpy": np.__version__,
+        "n_rows": n, "n_features": X.shape[1], "seed": SEED, "test_size": TEST_SIZE, "folds": FOLDS,
+        "class_labels": [str(c) for c in classes],
+        "split": {"validation_indices": va.tolist(), "train_indices": tr.tolist()},
+        "models": {},
+    }
+    best, best_acc = None, -1.0
+    for m in NAMES:
+        scores, fold_preds, conv, iters = [], [], [], []
+        for a, b in folds:
+            fitted, p, c = fit_predict(m, Xtr[a], ytr[a], Xtr[b])
+            scores.append(accuracy_score(ytr[b], p))
+            fold_preds.append(p.tolist())
+            conv.append(c)
+            if m == "LR":
+                iters.append(int(fitted.n_iter_.max()))
+        fitted, p, c = fit_predict(m, Xtr, ytr, Xva)
+        conv.append(c)
+        if m == "LR":
+            iters.append(int(fitted.n_iter_.max()))
+        acc = accuracy_score(yva, p)
+        r = {
+            "cv_scores": scores, "cv_mean": float(np.mean(scores)), "cv_std": float(np.std(scores)),
+            "cv_predictions": fold_preds, "validation_predictions": p.tolist(), "accuracy": acc,
+            "confusion_matrix": confusion_matrix(yva, p, labels=range(len(classes))).tolist(),
+        }
+        if m == "LR":
+            r["converged"], r["n_iter"] = conv, iters
+        if m == "CART":
+            runs = [cv_cart(Xtr, ytr, folds, s) + [cart_val(Xtr, ytr, Xva, yva, s)] for s in CART_STATES]
+            lo, hi = [min(v) for v in zip(*runs)], [max(v) for v in zip(*runs)]
+            r["range"] = {"random_states": len(CART_STATES), "cv_min": lo[:-1], "cv_max": hi[:-1],
+                          "accuracy_min": lo[-1], "accuracy_max": hi[-1]}
+        out["models"][m] = r
+        if acc > best_acc:
+            best, best_acc = m, acc
+    out["best_model"], out["accuracy"] = best, best_acc
+    with open(os.path.join(OUT, name + ".json"), "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+    print(f"{name}: {n}x{X.shape[1]}, {len(classes)} classes, best {best} {best_acc:.4f}", file=sys.stderr)
+
+
+def cv_cart(Xtr, ytr, folds, state):
+    s = []
+    for a, b in folds:
+        _, p, _ = fit_predict("CART", Xtr[a], ytr[a], Xtr[b], state)
+        s.append(accuracy_score(ytr[b], p))
+    return s
+
+
+def cart_val(Xtr, ytr, Xva, yva, state):
+    _, p, _ = fit_predict("CART", Xtr, ytr, Xva, state)
+    return accuracy_score(yva, p)
+
+
+def write_csv(name, X, y, header, decimals=None):
+    path = os.path.join(OUT, name + ".csv")
+    with open(path, "w", newline="\n") as f:
+        f.write(",".join(header) + "\n")
+        for row, label in zip(X, y):
+            vals = [repr(float(v)) if decimals is None else f"{v:.{decimals}f}" for v in row]
+            vals = [v[:-2] if v.endswith(".0") else v for v in vals]
+            f.write(",".join(vals + [str(label)]) + "\n")
+    return path
+
+
+def made():
+    """The data sets this script makes, deterministically."""
+    yield "digits", lambda: (lambda d: (d.data, d.target, 0))(load_digits())
+    # ten classes; labels 1..10 sort as numbers, not as text
+    yield "ten_classes", lambda: (lambda X, y: (X, y + 1, 2))(*make_classification(
+        n_samples=600, n_features=8, n_informative=6, n_redundant=0, n_classes=10,
+        n_clusters_per_class=1, class_sep=1.5, random_state=1))
+    yield "two_classes", lambda: (lambda X, y: (X, np.where(y == 1, "yes", "no"), 1))(*make_classification(
+        n_samples=250, n_features=5, n_informative=3, n_redundant=1, random_state=2))
+    yield "unequal", lambda: (lambda X, y: (X, np.array(["big", "mid", "small"])[y], 2))(*make_classification(
+        n_samples=400, n_features=6, n_informative=4, n_redundant=0, n_classes=3,
+        weights=[0.75, 0.18, 0.07], random_state=3))
+    yield "wide", lambda: (lambda X, y: (X, y, 1))(*make_classification(
+        n_samples=300, n_features=24, n_informative=10, n_redundant=4, n_classes=4, random_state=4))
+
+
+def constant_collinear():
+    """iris with a constant column, an exact copy and an exact double of a column."""
+    X, y = read(os.path.join(ROOT, "data", "iris.csv"))
+    X = np.column_stack([X, np.full(len(y), 7.0), X[:, 0], 2 * X[:, 2]])
+    return X, y
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    iris = os.path.join(ROOT, "data", "iris.csv")
+    run("iris", iris, "data/iris.csv")
+    for name, make in made():
+        X, y, dec = make()
+        X = np.round(X, dec) if dec else X
+        header = [f"f{j}" for j in range(X.shape[1])] + ["label"]
+        run(name, write_csv(name, X, y, header, dec or None), f"ml/testdata/golden/{name}.csv")
+    X, y = constant_collinear()
+    header = ["sepal-length", "sepal-width", "petal-length", "petal-width", "seven", "sepal-length-copy",
+              "petal-length-x2", "class"]
+    run("constant_collinear", write_csv("constant_collinear", X, y, header), "ml/testdata/golden/constant_collinear.csv")
+
+
+if __name__ == "__main__":
+    main()
