@@ -2,6 +2,7 @@ package runctx
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -51,6 +52,7 @@ type PluginOptions struct {
 // context of its activities and pipelines, gives the client External
 // Storage when configured, and at worker start makes sure the search
 // attributes of the registered pipelines (Declare) exist on the namespace.
+// A plugin serves the clients of one namespace: make one per namespace.
 // It is also a worker.Plugin, for worker.Options.Plugins, the workflow
 // replayer and the SDK's test environment.
 type Plugin struct {
@@ -62,9 +64,10 @@ type Plugin struct {
 	ext   converter.ExternalStorage
 
 	mu sync.Mutex
-	// clients are the options of the clients the plugin was attached to,
-	// kept to reach their namespaces' operator service at worker start.
-	clients []client.Options
+	// client are the options of the client the plugin is attached to,
+	// kept to reach its namespace's operator service at worker start;
+	// nil until a client is made with it.
+	client *client.Options
 	// workers holds the search attributes each worker's registered
 	// pipelines declare, by worker instance key.
 	workers map[string]attributeSet
@@ -116,9 +119,26 @@ func (p *Plugin) Store() datastore.Resolver { return p.store }
 // Runs returns the data reference under which pipelines record.
 func (p *Plugin) Runs() string { return p.opts.Runs }
 
+// ErrPluginShared is returned (wrapped) when one plugin is attached to
+// clients of different namespaces or servers: make one plugin per client.
+var ErrPluginShared = errors.New("runctx: a plugin serves the clients of one namespace")
+
 // ConfigureClient gives the client External Storage, when configured and
-// the client has none of its own.
+// the client has none of its own. A plugin serves one namespace: attached
+// to a client of another namespace or server than the first, it refuses
+// (ErrPluginShared), since a worker does not tell its plugins which client
+// it belongs to, and the plugin could not tell which namespace's search
+// attributes to check.
 func (p *Plugin) ConfigureClient(_ context.Context, o client.PluginConfigureClientOptions) error {
+	host, ns := endpoint(*o.ClientOptions)
+	p.mu.Lock()
+	first := p.client
+	p.mu.Unlock()
+	if first != nil {
+		if h, n := endpoint(*first); h != host || n != ns {
+			return fmt.Errorf("%w: this one serves namespace %s on %s, not %s on %s; make one with NewPlugin for each", ErrPluginShared, n, h, ns, host)
+		}
+	}
 	if len(p.ext.Drivers) > 0 && len(o.ClientOptions.ExternalStorage.Drivers) == 0 {
 		o.ClientOptions.ExternalStorage = p.ext
 	}
@@ -132,9 +152,25 @@ func (p *Plugin) NewClient(ctx context.Context, o client.PluginNewClientOptions,
 		return err
 	}
 	p.mu.Lock()
-	p.clients = append(p.clients, o.ClientOptions)
+	if p.client == nil {
+		co := o.ClientOptions
+		p.client = &co
+	}
 	p.mu.Unlock()
 	return nil
+}
+
+// endpoint returns the server and namespace of client options, defaults
+// filled in.
+func endpoint(co client.Options) (string, string) {
+	host, ns := co.HostPort, co.Namespace
+	if host == "" {
+		host = client.DefaultHostPort
+	}
+	if ns == "" {
+		ns = client.DefaultNamespace
+	}
+	return host, ns
 }
 
 // ConfigureWorker adds the run-context interceptor and notes the search
@@ -159,18 +195,17 @@ func (p *Plugin) ConfigureWorker(_ context.Context, o worker.PluginConfigureWork
 }
 
 // StartWorker makes sure the search attributes the worker's pipelines
-// declare exist on the namespace of each client the plugin is attached to,
-// then starts the worker.
+// declare exist on the namespace of the plugin's client, then starts the
+// worker. A worker whose plugin is on no client (worker.Options.Plugins,
+// the test environment) checks nothing.
 func (p *Plugin) StartWorker(ctx context.Context, o worker.PluginStartWorkerOptions, next func(context.Context, worker.PluginStartWorkerOptions) error) error {
 	p.mu.Lock()
 	attrs := p.workers[o.WorkerInstanceKey]
-	clients := append([]client.Options(nil), p.clients...)
+	co := p.client
 	p.mu.Unlock()
-	if len(attrs) > 0 {
-		for _, co := range clients {
-			if err := p.ensureOnce(ctx, co, attrs); err != nil {
-				return err
-			}
+	if len(attrs) > 0 && co != nil {
+		if err := p.ensureOnce(ctx, *co, attrs); err != nil {
+			return err
 		}
 	}
 	return next(ctx, o)

@@ -40,12 +40,15 @@ func newNamespace(t *testing.T) string {
 	return name
 }
 
-// pluginClient dials namespace with the run-context plugin attached.
+// pluginClient dials namespace with a run-context plugin of its own
+// attached: a plugin serves one namespace.
 func pluginClient(t *testing.T, namespace string) client.Client {
 	t.Helper()
+	plugin, err := runctx.NewPlugin(runctx.PluginOptions{Store: stack.store})
+	require.NoError(t, err)
 	opts := stack.server.ClientOptions()
 	opts.Namespace = namespace
-	opts.Plugins = []client.Plugin{stack.plugin}
+	opts.Plugins = []client.Plugin{plugin}
 	c, err := client.Dial(opts)
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
@@ -129,4 +132,16 @@ func TestStepWithoutPluginFailsClearly(t *testing.T) {
 	err = run.Get(ctx, nil)
 	require.Error(t, err)
 	assert.ErrorContains(t, err, "the worker runs without the runctx plugin: activity Step has no run; add runctx.NewPlugin")
+}
+
+// TestPluginServesOneNamespace: a plugin attached to a client of another
+// namespace than its first refuses, naming both, rather than checking (or
+// failing) one namespace's search attributes for another's workers.
+func TestPluginServesOneNamespace(t *testing.T) {
+	opts := stack.server.ClientOptions()
+	opts.Namespace = "another"
+	opts.Plugins = []client.Plugin{stack.plugin}
+	_, err := client.Dial(opts)
+	require.ErrorIs(t, err, runctx.ErrPluginShared)
+	assert.ErrorContains(t, err, "serves namespace "+stack.server.Namespace)
 }
