@@ -78,6 +78,9 @@ type Summary struct {
 	ReusedFrom string `json:"reused_from,omitempty"`
 }
 
+// RunSummary returns s: a step may return its Summary as its whole result.
+func (s Summary) RunSummary() Summary { return s }
+
 // Summarizer is implemented by a step result that carries its run's
 // Summary, the one Complete returned. The parent changes in that summary
 // reach the pipeline with the result; for any other result the worker
