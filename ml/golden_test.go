@@ -93,6 +93,15 @@ func loadGoldenData(t *testing.T, g golden) *Dataset {
 // gives over 20 random_state values, widened by cartSlack.
 const cartSlack = 0.05
 
+// LR where scikit-learn's lbfgs stopped at max_iter=100 without converging
+// (digits, constant_collinear): it returns an iterate short of the optimum,
+// ours a different one (our L-BFGS runs over standardized features), so
+// predictions near the decision boundaries may differ: at most lrShare of
+// them, and each score by at most lrShare.
+const lrShare = 0.02
+
+func converged(gm goldenModel) bool { return !slices.Contains(gm.Converged, false) }
+
 func TestGoldenSplit(t *testing.T) {
 	for _, g := range loadGolden(t) {
 		train, val, err := TrainTestSplit(g.NRows, g.TestSize, g.Seed)
@@ -153,6 +162,16 @@ func TestGoldenModels(t *testing.T) {
 					t.Logf("CART: folds %v (sklearn %v), accuracy %v (sklearn %v), %d+%d predictions differ", scores, gm.CVScores, acc, gm.Accuracy, nDiff, vDiff)
 					continue
 				}
+				if name == "LR" && !converged(gm) {
+					n := len(xtr) + len(xva)
+					if float64(nDiff+vDiff) > lrShare*float64(n) || math.Abs(acc-gm.Accuracy) > lrShare ||
+						!slices.EqualFunc(scores, gm.CVScores, func(a, b float64) bool { return math.Abs(a-b) <= lrShare }) {
+						t.Errorf("LR (not converged in scikit-learn): folds %v (sklearn %v), accuracy %v (sklearn %v): %d of %d predictions differ",
+							scores, gm.CVScores, acc, gm.Accuracy, nDiff+vDiff, n)
+					}
+					t.Logf("LR (not converged in scikit-learn): %d fold and %d validation predictions differ", nDiff, vDiff)
+					continue
+				}
 				if nDiff+vDiff > 0 || !slices.Equal(scores, gm.CVScores) || acc != gm.Accuracy {
 					t.Errorf("%s: folds %v (sklearn %v), accuracy %v (sklearn %v): %d fold and %d validation predictions differ",
 						name, scores, gm.CVScores, acc, gm.Accuracy, nDiff, vDiff)
@@ -210,8 +229,8 @@ func checkReport(t *testing.T, g golden, d *Dataset) {
 	}
 	for _, r := range rep.Results {
 		gm := g.Models[r.Name]
-		if r.Name == "CART" {
-			continue // TestGoldenModels checks its range
+		if r.Name == "CART" || r.Name == "LR" && !converged(gm) {
+			continue // TestGoldenModels checks them within their tolerance
 		}
 		if !slices.Equal(r.Folds, gm.CVScores) || r.Mean != gm.CVMean || !near(r.Std, gm.CVStd, 1e-15) || r.ValidationAccuracy != gm.Accuracy {
 			t.Errorf("%s: %v mean %v std %v acc %v; sklearn %v mean %v std %v acc %v", r.Name,
@@ -224,8 +243,8 @@ func checkReport(t *testing.T, g golden, d *Dataset) {
 	best, acc := "", -1.0
 	for _, n := range Names {
 		a := g.Models[n].Accuracy
-		if n == "CART" {
-			a = rep.Results[slices.Index(Names, "CART")].ValidationAccuracy
+		if n == "CART" || n == "LR" && !converged(g.Models[n]) {
+			a = rep.Results[slices.Index(Names, n)].ValidationAccuracy
 		}
 		if a > acc {
 			best, acc = n, a
@@ -234,7 +253,7 @@ func checkReport(t *testing.T, g golden, d *Dataset) {
 	if rep.Best != best {
 		t.Errorf("best %s, want %s", rep.Best, best)
 	}
-	if cart.AccMax < g.Accuracy && rep.Best != g.BestModel {
+	if cart.AccMax < g.Accuracy && converged(g.Models["LR"]) && rep.Best != g.BestModel {
 		t.Errorf("best %s, sklearn %s", rep.Best, g.BestModel)
 	}
 }
@@ -252,5 +271,3 @@ func seedForm(d *Dataset) string {
 	}
 	return strings.Join(lines, "\n")
 }
-
-var _ = math.Abs

@@ -34,3 +34,35 @@ func KFold(n, k int) ([][2][]int, error) {
 	}
 	return folds, nil
 }
+
+// KFoldShuffled returns the k (train, test) index pairs of scikit-learn's
+// KFold(n_splits=k, shuffle=True, random_state=seed): the indices are
+// shuffled by numpy.random.RandomState(seed).shuffle, cut into consecutive
+// folds as KFold, and each fold's train and test indices are returned in
+// increasing order, as scikit-learn does.
+func KFoldShuffled(n, k int, seed int64) ([][2][]int, error) {
+	folds, err := KFold(n, k)
+	if err != nil {
+		return nil, err
+	}
+	if seed < 0 || seed > MaxSeed {
+		return nil, badInput("seed %d not in [0, 2^32-1] (numpy's RandomState range)", seed)
+	}
+	perm := NewRandomState(uint32(seed)).Permutation(n)
+	for f, fold := range folds {
+		in := make([]bool, n)
+		for _, i := range fold[1] {
+			in[perm[i]] = true
+		}
+		train, test := fold[0][:0], fold[1][:0]
+		for i := range n {
+			if in[i] {
+				test = append(test, i)
+			} else {
+				train = append(train, i)
+			}
+		}
+		folds[f] = [2][]int{train, test}
+	}
+	return folds, nil
+}

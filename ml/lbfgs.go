@@ -11,10 +11,13 @@ var errNoProgress = errors.New("line search made no progress")
 // minimizeLBFGS minimizes a smooth function with limited-memory BFGS
 // (memory 10) and a backtracking Armijo line search, starting from x (which
 // it updates in place). fg evaluates the function and writes the gradient.
-// It stops when the largest gradient component is below gtol, and returns
-// that norm. (gonum's optimize package would pull in a dependency that this
+// It stops when norm(gradient) (nil: the largest gradient component) is
+// below gtol, and returns that norm. (gonum's optimize package would pull in a dependency that this
 // module does not carry, so this small implementation is used instead.)
-func minimizeLBFGS(x []float64, fg func(x, grad []float64) float64, gtol float64, maxIter int) (float64, error) {
+func minimizeLBFGS(x []float64, fg func(x, grad []float64) float64, gtol float64, maxIter int, norm func(g []float64) float64) (float64, error) {
+	if norm == nil {
+		norm = infNorm
+	}
 	const m = 10
 	n := len(x)
 	g := make([]float64, n)
@@ -28,8 +31,8 @@ func minimizeLBFGS(x []float64, fg func(x, grad []float64) float64, gtol float64
 	gNew := make([]float64, n)
 	for iter := 0; iter < maxIter; iter++ {
 		gnorm := infNorm(g)
-		if gnorm < gtol {
-			return gnorm, nil
+		if sn := norm(g); sn < gtol {
+			return sn, nil
 		}
 		// Two-loop recursion: d = -H g.
 		copy(d, g)
@@ -76,7 +79,7 @@ func minimizeLBFGS(x []float64, fg func(x, grad []float64) float64, gtol float64
 			step *= 0.5
 		}
 		if !ok {
-			return gnorm, errNoProgress
+			return norm(g), errNoProgress
 		}
 		var sk, yk []float64
 		if len(s) == m {
@@ -98,7 +101,15 @@ func minimizeLBFGS(x []float64, fg func(x, grad []float64) float64, gtol float64
 			rho = append(rho, 1/sy)
 		}
 	}
-	return infNorm(g), errors.New("iteration limit reached")
+	return norm(g), errors.New("iteration limit reached")
+}
+
+func infNorm(v []float64) float64 {
+	var m float64
+	for _, x := range v {
+		m = math.Max(m, math.Abs(x))
+	}
+	return m
 }
 
 func dot(a, b []float64) float64 {
@@ -113,12 +124,4 @@ func axpy(a float64, x, y []float64) {
 	for i := range x {
 		y[i] += a * x[i]
 	}
-}
-
-func infNorm(v []float64) float64 {
-	var m float64
-	for _, x := range v {
-		m = math.Max(m, math.Abs(x))
-	}
-	return m
 }

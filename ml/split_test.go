@@ -128,3 +128,52 @@ func TestMeanStd(t *testing.T) {
 		t.Errorf("mean %v std %v", mean, std)
 	}
 }
+
+// TestKFoldShuffled checks KFold(3, shuffle=True, random_state=12345) on
+// 10 rows, from scikit-learn 1.2.1.
+func TestKFoldShuffled(t *testing.T) {
+	want := [][]int{{0, 3, 7, 9}, {1, 4, 6}, {2, 5, 8}}
+	folds, err := KFoldShuffled(10, 3, 12345)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f, fold := range folds {
+		if !slices.Equal(fold[1], want[f]) || len(fold[0])+len(fold[1]) != 10 || !slices.IsSorted(fold[0]) {
+			t.Errorf("fold %d: %v, want test %v", f, fold, want[f])
+		}
+	}
+}
+
+// TestTrainTestSplitScikitLearn checks splits of several sizes and seeds
+// against scikit-learn 1.2.1's train_test_split: the first validation
+// indices and a checksum Σ (i+1)·index over validation then training.
+func TestTrainTestSplitScikitLearn(t *testing.T) {
+	for _, tt := range []struct {
+		n     int
+		seed  int64
+		size  float64
+		first []int
+		sum   int
+	}{
+		{2, 0, 0.2, []int{1}, 1},
+		{7, 1, 0.2, []int{6, 2}, 86},
+		{1000, 4294967295, 0.2, []int{94, 405, 819, 632, 217}, 250435292},
+		{70000, 123456789, 0.33, []int{31089, 12424, 23134, 7535, 69077}, 956396193},
+		{1797, 12345, 0.2, []int{622, 1705, 973, 1349, 201}, 449289367},
+	} {
+		train, val, err := TrainTestSplit(tt.n, tt.size, tt.seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := 0
+		for i, v := range slices.Concat(val, train) {
+			sum = (sum + (i+1)*v) % 1000000007
+		}
+		if !slices.Equal(val[:len(tt.first)], tt.first) || sum != tt.sum {
+			t.Errorf("n=%d seed=%d: %v… sum %d, want %v… %d", tt.n, tt.seed, val[:len(tt.first)], sum, tt.first, tt.sum)
+		}
+	}
+	if _, _, err := TrainTestSplit(10, 0.2, 1<<32); !errors.Is(err, ErrBadInput) {
+		t.Errorf("seed 2^32: %v", err)
+	}
+}

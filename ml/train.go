@@ -8,8 +8,12 @@ import (
 
 // Options controls TrainAll.
 type Options struct {
-	// Folds is the number of unshuffled cross-validation folds.
+	// Folds is the number of cross-validation folds (scikit-learn's
+	// KFold(n_splits=Folds), unshuffled: consecutive training rows).
 	Folds int
+	// ShuffleFolds shuffles the rows before cutting the folds, as
+	// KFold(shuffle=True, random_state=Seed). The reference does not.
+	ShuffleFolds bool `json:",omitempty"`
 	// Seed drives the train/validation split and CART's feature order.
 	Seed int64
 	// ValidationSize is the fraction of rows held out for validation.
@@ -72,16 +76,21 @@ func (r *Report) Summary() string {
 }
 
 // CrossValScore returns the accuracy of model name (built with seed) on each
-// of folds unshuffled k-fold splits of X, y.
+// of folds unshuffled k-fold splits of X, y, as scikit-learn's
+// cross_val_score(model, X, y, cv=KFold(n_splits=folds)).
 func CrossValScore(name string, seed int64, X [][]float64, y []int, folds int) ([]float64, error) {
-	if _, err := NewWithSeed(name, seed); err != nil {
-		return nil, err
-	}
 	if len(X) != len(y) {
 		return nil, badInput("%d rows but %d labels", len(X), len(y))
 	}
 	splits, err := KFold(len(X), folds)
 	if err != nil {
+		return nil, err
+	}
+	return crossValScore(name, seed, X, y, splits)
+}
+
+func crossValScore(name string, seed int64, X [][]float64, y []int, splits [][2][]int) ([]float64, error) {
+	if _, err := NewWithSeed(name, seed); err != nil {
 		return nil, err
 	}
 	scores := make([]float64, len(splits))
@@ -101,11 +110,13 @@ func CrossValScore(name string, seed int64, X [][]float64, y []int, folds int) (
 	return scores, nil
 }
 
-// TrainAll runs the reference pipeline on d: it holds out
-// opt.ValidationSize of the rows (TrainTestSplit with opt.Seed),
-// cross-validates every model of Names on the training part with opt.Folds
-// folds, then fits each on the whole training part and scores it on the
-// validation part.
+// TrainAll runs the reference pipeline (iris_supervised_model.py) on d: it
+// holds out opt.ValidationSize of the rows (TrainTestSplit with opt.Seed,
+// scikit-learn's train_test_split), cross-validates every model of Names on
+// the training part with opt.Folds folds (KFold), then fits each on the
+// whole training part and scores it on the validation part. The best model
+// is the first, in Names order, whose validation accuracy is strictly
+// greater than the best so far.
 func TrainAll(d *Dataset, opt Options) (*Report, error) {
 	if d == nil {
 		return nil, errors.New("ml: TrainAll: nil dataset")
@@ -125,6 +136,9 @@ func TrainAll(d *Dataset, opt Options) (*Report, error) {
 			return nil, &DataError{d.Source, 0, fmt.Sprintf("row %d: class index %d out of range", i+1, c)}
 		}
 	}
+	if opt.Seed < 0 || opt.Seed > MaxSeed {
+		return nil, fmt.Errorf("%w: %s: seed %d not in [0, 2^32-1] (numpy's RandomState range)", ErrBadInput, d.Source, opt.Seed)
+	}
 	train, val, err := TrainTestSplit(n, opt.ValidationSize, opt.Seed)
 	if err != nil || len(train) < opt.Folds {
 		return nil, &DataError{d.Source, 0, fmt.Sprintf(
@@ -135,9 +149,16 @@ func TrainAll(d *Dataset, opt Options) (*Report, error) {
 	xva, yva := subset(d.X, d.Y, val)
 	rep := &Report{Source: d.Source, DataHash: Hash(d), Options: opt, Classes: d.Classes,
 		Train: train, Validate: val}
+	splits, err := KFold(len(train), opt.Folds)
+	if opt.ShuffleFolds {
+		splits, err = KFoldShuffled(len(train), opt.Folds, opt.Seed)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", d.Source, err)
+	}
 	bestAcc := -1.0
 	for _, name := range Names {
-		scores, err := CrossValScore(name, opt.Seed, xtr, ytr, opt.Folds)
+		scores, err := crossValScore(name, opt.Seed, xtr, ytr, splits)
 		if err != nil {
 			return nil, fmt.Errorf("%s: cross-validation: %w", d.Source, err)
 		}
