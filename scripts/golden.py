@@ -3,6 +3,10 @@
 reference pipeline (iris_supervised_model.py) on each golden data set.
 
     make golden        # or: /usr/bin/python3 scripts/golden.py
+    /usr/bin/python3 scripts/golden.py --figures FILE.csv
+
+With --figures it writes nothing and prints, for one CSV, the JSON object
+`go run ./activities/cmd/train --data FILE.csv --json` prints.
 
 Needs Debian's python3-sklearn (scikit-learn 1.2.1, numpy 1.24) and
 python3-pandas. The Go tests (ml/golden_test.go) read the committed CSVs and
@@ -199,5 +203,32 @@ def main():
     run("constant_collinear", write_csv("constant_collinear", X, y, header), "ml/testdata/golden/constant_collinear.csv")
 
 
+def figures(path):
+    """The figures of `go run ./activities/cmd/train --json` for one CSV."""
+    X, y = read(path)
+    classes = np.unique(y)
+    yi = np.searchsorted(classes, y)
+    tr, va = train_test_split(np.arange(len(y)), test_size=TEST_SIZE, random_state=SEED)
+    out = {"n_rows": len(y), "split": {"seed": SEED, "validation_indices": va.tolist()}, "models": {}}
+    best, best_acc = None, -1.0
+    for m in NAMES:
+        scores = []
+        for a, b in KFold(n_splits=FOLDS).split(tr):
+            _, p, _ = fit_predict(m, X[tr][a], yi[tr][a], X[tr][b])
+            scores.append(accuracy_score(yi[tr][b], p))
+        _, p, _ = fit_predict(m, X[tr], yi[tr], X[va])
+        acc = accuracy_score(yi[va], p)
+        out["models"][m] = {"cv_scores": scores, "cv_mean": float(np.mean(scores)), "cv_std": float(np.std(scores)),
+                            "accuracy": acc, "class_labels": [str(c) for c in classes],
+                            "confusion_matrix": confusion_matrix(yi[va], p, labels=range(len(classes))).tolist()}
+        if acc > best_acc:
+            best, best_acc = m, acc
+    out["best_model"], out["accuracy"] = best, best_acc
+    print(json.dumps(out))
+
+
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--figures":
+        figures(sys.argv[2])
+    else:
+        main()
