@@ -31,14 +31,14 @@ type golden struct {
 }
 
 type goldenModel struct {
-	CVScores   []float64 `json:"cv_scores"`
-	CVMean     float64   `json:"cv_mean"`
-	CVStd      float64   `json:"cv_std"`
-	CVPred     [][]int   `json:"cv_predictions"`
-	ValPred    []int     `json:"validation_predictions"`
-	Accuracy   float64   `json:"accuracy"`
-	Confusion  [][]int   `json:"confusion_matrix"`
-	Converged  []bool    `json:"converged"` // LR: per fold, then the validation fit
+	CVScores  []float64 `json:"cv_scores"`
+	CVMean    float64   `json:"cv_mean"`
+	CVStd     float64   `json:"cv_std"`
+	CVPred    [][]int   `json:"cv_predictions"`
+	ValPred   []int     `json:"validation_predictions"`
+	Accuracy  float64   `json:"accuracy"`
+	Confusion [][]int   `json:"confusion_matrix"`
+	Converged []bool    `json:"converged"` // LR: per fold, then the validation fit
 	CARTRange *struct {
 		CVMin  []float64 `json:"cv_min"`
 		CVMax  []float64 `json:"cv_max"`
