@@ -33,7 +33,7 @@ vet:
 
 ## workflowcheck: lint the workflow code for non-determinism
 workflowcheck:
-	$(GO) run go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0 ./workflows/...
+	$(GO) run go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0 ./workflows/... ./examples/...
 
 ## bench: the pipeline against Temporal's floor, runctx and training, in one
 ## run on its own dev server and Azurite; writes bench/results.md
