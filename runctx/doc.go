@@ -43,6 +43,13 @@
 //		return TrainResult{Step: s}, err
 //	}
 //
+// Step reuse: a step run with StepOptions.Reuse takes the result of an
+// earlier run of it (status StatusReused, Summary.ReusedFrom) when its
+// name, activity type, input and Version are the same, the data it read
+// through Run.ReadData or a DataReader still has the same ETags, and the
+// files it uploaded still exist. The worker keeps a ReuseEntry per key at
+// ReuseEntryRef, under the runs root's ReuseFolder.
+//
 // Outside Temporal, NewOffline gives a step a run that records to a local
 // folder.
 package runctx
