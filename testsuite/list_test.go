@@ -59,7 +59,7 @@ func starter(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
 }
 
-// listed is one pipeline of `starter list --json`.
+// listed is one pipeline of `starter list -o json`.
 type listed struct {
 	WorkflowID   string     `json:"workflow_id"`
 	RunID        string     `json:"run_id"`
@@ -73,11 +73,11 @@ type listed struct {
 	ModelVersion int        `json:"model_version"`
 }
 
-// starterList runs `starter list --json` with args and decodes its one
+// starterList runs `starter list -o json` with args and decodes its one
 // JSON value.
 func starterList(t *testing.T, args ...string) []listed {
 	t.Helper()
-	stdout, stderr, code := starter(t, append([]string{"list", "--json"}, args...)...)
+	stdout, stderr, code := starter(t, append([]string{"list", "-o", "json"}, args...)...)
 	require.Equal(t, 0, code, stderr)
 	var got []listed
 	require.NoError(t, json.Unmarshal([]byte(stdout), &got), stdout)
@@ -102,7 +102,7 @@ func TestListFiltersByExperimentAndQuery(t *testing.T) {
 	var got *listed
 	require.Eventually(t, func() bool {
 		got = find(starterList(t, "--experiment", "itlist", "--query", "Accuracy > 0.5"), run.GetID())
-		return got != nil && got.Status == "COMPLETED"
+		return got != nil && got.Status == "Completed"
 	}, 10*time.Second, 250*time.Millisecond, "the pipeline shows up in starter list")
 	assert.Equal(t, run.GetRunID(), got.RunID)
 	assert.Equal(t, "itlist", got.Experiment)
@@ -138,6 +138,11 @@ func TestListUsageErrorsExitTwo(t *testing.T) {
 		{"list", "--experiment", "bad name"},
 		{"list", "--no-such-flag"},
 		{"history", "export", "only-an-id"},
+		{"show"},
+		{"models", "a", "b"},
+		{"data", "ls"},
+		{"schedule", "delete"},
+		{"codec-server", "--port", "0"},
 	} {
 		stdout, stderr, code := starter(t, args...)
 		assert.Equal(t, 2, code, "%v: %s", args, stderr)

@@ -23,8 +23,14 @@ func TestStarterShowAndModels(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, res.Registered)
 
-	stdout, stderr, code := starter(t, "show", "--json", run.GetID())
+	// -o json and --json, before or after the workflow ID: one object.
+	stdout, stderr, code := starter(t, "show", run.GetID(), "-o", "json")
 	require.Equal(t, 0, code, stderr)
+	for _, args := range [][]string{{"show", "-o", "json", run.GetID()}, {"show", run.GetID(), "--json"}} {
+		again, stderr, code := starter(t, args...)
+		require.Equal(t, 0, code, stderr)
+		assert.Equal(t, stdout, again, "%v", args)
+	}
 	var show struct {
 		Status     string            `json:"status"`
 		Tags       map[string]string `json:"tags"`
@@ -129,7 +135,7 @@ func TestStarterShowWhileRunning(t *testing.T) {
 		} `json:"steps"`
 	}
 	require.Eventually(t, func() bool {
-		stdout, _, code := starter(t, "show", "--json", we.GetID())
+		stdout, _, code := starter(t, "show", we.GetID(), "-o", "json")
 		return code == 0 && json.Unmarshal([]byte(stdout), &show) == nil && show.Tags["stage"] == "training"
 	}, 30*time.Second, 200*time.Millisecond, "the parent tag set by the running step shows")
 	assert.Equal(t, "Running", show.Status)
