@@ -5,7 +5,9 @@
 //  1. the floor: a workflow of the pipeline's shape whose steps do nothing;
 //  2. the real pipeline on iris, and each figure as a ratio to the floor;
 //  3. runctx: Log's cost, and history size against values logged;
-//  4. training the six models on iris and on synthetic data.
+//  4. training the six models on iris and on synthetic data;
+//  5. the same work against scikit-learn 1.2.1, when python3-sklearn is
+//     installed (bench/sklearn.go; -sklearn-only runs just this part).
 //
 // Run it with `make bench`.
 package main
@@ -34,6 +36,9 @@ import (
 // rounds is how many times each throughput is measured; the mean is kept.
 var rounds int
 
+// sklearnSizes are the data sets of the comparison with scikit-learn.
+var sklearnSizes string
+
 func main() {
 	testing.Init()
 	n := flag.Int("n", 40, "latency rounds (one floor, one eager floor, one pipeline each)")
@@ -41,7 +46,17 @@ func main() {
 	out := flag.String("out", "bench/results.md", "where to write the table")
 	rows := flag.String("rows", "10000,100000", "synthetic training sizes")
 	flag.IntVar(&rounds, "rounds", 5, "throughput rounds of each")
+	sk := flag.String("sklearn", "iris,digits,10000,100000", "data of the comparison with scikit-learn (iris, digits, synthetic row counts; empty: none)")
+	skOnly := flag.Bool("sklearn-only", false, "run only the comparison with scikit-learn: no dev server, nothing written")
 	flag.Parse()
+	sklearnSizes = *sk
+	if *skOnly {
+		if err := compareSklearn(os.Stdout, sklearnSizes); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*n, *inflight, *out, *rows); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -161,6 +176,13 @@ func run(n, inflight int, out, rows string) error {
 			}
 		})
 		fmt.Fprintf(&r, "| %s | %d | %s |\n", d.Source, len(d.X), time.Duration(b.NsPerOp()).Round(time.Microsecond))
+	}
+
+	// 5: against scikit-learn.
+	if sklearnSizes != "" {
+		if err := compareSklearn(&r, sklearnSizes); err != nil {
+			return err
+		}
 	}
 
 	fmt.Print(r.String())
