@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
@@ -48,7 +50,7 @@ type workerInterceptor struct {
 }
 
 func (w *workerInterceptor) InterceptActivity(ctx context.Context, next interceptor.ActivityInboundInterceptor) interceptor.ActivityInboundInterceptor {
-	return &activityInbound{ActivityInboundInterceptorBase: interceptor.ActivityInboundInterceptorBase{Next: next}, opts: w.opts}
+	return &activityInbound{ActivityInboundInterceptorBase: interceptor.ActivityInboundInterceptorBase{Next: next}, opts: w.opts, beat: &heartbeater{}}
 }
 
 func (w *workerInterceptor) InterceptWorkflow(ctx workflow.Context, next interceptor.WorkflowInboundInterceptor) interceptor.WorkflowInboundInterceptor {
@@ -58,6 +60,24 @@ func (w *workerInterceptor) InterceptWorkflow(ctx workflow.Context, next interce
 type activityInbound struct {
 	interceptor.ActivityInboundInterceptorBase
 	opts interceptorOptions
+	beat *heartbeater
+}
+
+// Init wraps the activity's outbound calls so that the automatic
+// heartbeat resends the details the activity itself last recorded.
+func (a *activityInbound) Init(outbound interceptor.ActivityOutboundInterceptor) error {
+	a.beat.next = outbound
+	return a.Next.Init(&activityOutbound{ActivityOutboundInterceptorBase: interceptor.ActivityOutboundInterceptorBase{Next: outbound}, beat: a.beat})
+}
+
+// ErrTypeInvalidName is the application error type of a workflow ID,
+// experiment, step name or outputs reference that cannot become a path
+// (ValidateSegment): the error is non-retryable.
+const ErrTypeInvalidName = "InvalidName"
+
+// invalidName returns err as a non-retryable application error.
+func invalidName(err error) error {
+	return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidName, err)
 }
 
 func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {
@@ -68,14 +88,34 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.E
 			return nil, fmt.Errorf("runctx: read scope header: %w", err)
 		}
 	}
+	// Every name that becomes a path is checked before it is joined: a
+	// workflow ID "a/../victim" must not write into pipeline "victim".
+	if err := ValidateSegment("workflow ID", info.WorkflowExecution.ID); err != nil {
+		return nil, invalidName(err)
+	}
+	if err := ValidateSegment("step (activity ID)", info.ActivityID); err != nil {
+		return nil, invalidName(err)
+	}
 	if sc.Outputs == "" {
-		sc.Outputs = PipelineOutputs(a.opts.Runs, sc.Experiment, info.WorkflowExecution.ID)
+		outputs, err := pipelineOutputs(a.opts.Runs, sc.Experiment, info.WorkflowExecution.ID)
+		if err != nil {
+			return nil, invalidName(err)
+		}
+		sc.Outputs = outputs
+	}
+	outputs, err := joinRef(sc.Outputs, info.ActivityID)
+	if err != nil {
+		return nil, invalidName(err)
+	}
+	if !info.IsLocalActivity && info.HeartbeatTimeout > 0 {
+		stop := a.beat.start(ctx, heartbeatInterval(info.HeartbeatTimeout))
+		defer stop()
 	}
 	run := newRun(StepRunID(info.WorkflowExecution.ID, info.ActivityID), info.ActivityType.Name)
 	run.experiment = sc.Experiment
 	run.workflowID, run.wfRunID = info.WorkflowExecution.ID, info.WorkflowExecution.RunID
 	run.attempt = info.Attempt
-	run.outputs = join(sc.Outputs, info.ActivityID)
+	run.outputs = outputs
 	run.store = a.opts.Storage
 	run.step, run.data = info.ActivityID, a.opts.Data
 	linger := a.opts.ParentLinger
@@ -160,6 +200,87 @@ func (a *activityInbound) executeReusable(ctx context.Context, run *Run, version
 		logger.Warn("runctx: reuse entry not stored", "entry", ref, "error", serr)
 	}
 	return res, nil
+}
+
+// MaxHeartbeatInterval is the longest gap between the automatic heartbeats
+// of a step: cancellation reaches a step with its next heartbeat.
+const MaxHeartbeatInterval = 5 * time.Second
+
+// heartbeatInterval is a third of the heartbeat timeout, at most
+// MaxHeartbeatInterval: two heartbeats may be lost before the server
+// gives the step up.
+func heartbeatInterval(timeout time.Duration) time.Duration {
+	return max(min(timeout/3, MaxHeartbeatInterval), 10*time.Millisecond)
+}
+
+// heartbeater heartbeats a step while it runs, so that a step with a
+// heartbeat timeout needs no heartbeat of its own: a killed worker's step
+// is retried after the heartbeat timeout, not its start-to-close timeout,
+// and cancellation reaches it. Each heartbeat carries the details the
+// activity last recorded itself (or those of its previous attempt), so
+// progress it records is not overwritten.
+type heartbeater struct {
+	next interceptor.ActivityOutboundInterceptor
+
+	mu      sync.Mutex
+	details []any
+	own     bool // the activity recorded details in this attempt
+}
+
+// start heartbeats every interval until the returned stop is called.
+func (h *heartbeater) start(ctx context.Context, interval time.Duration) (stop func()) {
+	if h.next == nil {
+		return func() {}
+	}
+	if activity.HasHeartbeatDetails(ctx) {
+		var prev converter.RawValue
+		if err := activity.GetHeartbeatDetails(ctx, &prev); err == nil {
+			h.mu.Lock()
+			if !h.own {
+				h.details = []any{prev}
+			}
+			h.mu.Unlock()
+		}
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				h.mu.Lock()
+				details := h.details
+				h.mu.Unlock()
+				h.next.RecordHeartbeat(ctx, details...)
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
+}
+
+// recorded notes the details the activity recorded itself.
+func (h *heartbeater) recorded(details []any) {
+	h.mu.Lock()
+	h.details, h.own = details, true
+	h.mu.Unlock()
+}
+
+// activityOutbound sees the activity's own heartbeats.
+type activityOutbound struct {
+	interceptor.ActivityOutboundInterceptorBase
+	beat *heartbeater
+}
+
+func (o *activityOutbound) RecordHeartbeat(ctx context.Context, details ...any) {
+	o.beat.recorded(details)
+	o.Next.RecordHeartbeat(ctx, details...)
 }
 
 // StepRunID returns the run ID of a step: the workflow ID and the activity

@@ -8,6 +8,8 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/temporal-ml/runctx-pipeline/datastore"
 )
 
 // Query names a pipeline answers.
@@ -85,6 +87,10 @@ type Pipeline struct {
 // parent tags the workflow type declares (Declare) become search
 // attributes.
 //
+// StartPipeline refuses, with a non-retryable error of type
+// ErrTypeInvalidName, an experiment or workflow ID that is not one path
+// segment (ValidateSegment) and Outputs that is not a data reference.
+//
 // workflowcheck flags its map iteration; it is order-independent (sorted
 // keys, or copies into maps), so it is deterministic.
 //
@@ -94,9 +100,25 @@ func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context
 	if opts.Experiment == "" {
 		opts.Experiment = info.WorkflowType.Name
 	}
+	// The experiment, the workflow ID and the outputs become a path: they
+	// are checked before any join (ValidateSegment), and refused with a
+	// non-retryable error of type ErrTypeInvalidName.
+	if err := ValidateSegment("experiment", opts.Experiment); err != nil {
+		return ctx, nil, invalidName(err)
+	}
+	if err := ValidateSegment("workflow ID", info.WorkflowExecution.ID); err != nil {
+		return ctx, nil, invalidName(err)
+	}
 	sc := scope{Experiment: opts.Experiment, NoReuse: opts.NoReuse}
 	if opts.Outputs != "" {
-		sc.Outputs = PipelineOutputs(opts.Outputs, opts.Experiment, info.WorkflowExecution.ID)
+		if _, err := datastore.ParsePrefix(opts.Outputs); err != nil {
+			return ctx, nil, invalidName(fmt.Errorf("%w: outputs: %w", ErrInvalid, err))
+		}
+		outputs, err := pipelineOutputs(opts.Outputs, opts.Experiment, info.WorkflowExecution.ID)
+		if err != nil {
+			return ctx, nil, invalidName(err)
+		}
+		sc.Outputs = outputs
 	}
 	p := &Pipeline{attrs: map[string]TagAttribute{}, applied: map[string]bool{}, rec: ParentRecord{
 		WorkflowID: info.WorkflowExecution.ID,
