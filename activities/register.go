@@ -22,10 +22,19 @@ func (a *Activities) LookupChampion(ctx context.Context, in LookupInput) (Champi
 		return Champion{}, badData(err)
 	}
 	ch, ok, err := a.Registry.ChampionPointer(ctx, in.ModelName)
+	if errors.Is(err, registry.ErrCorrupt) {
+		// Retrying reads the same blob: fail the pipeline, say which.
+		return Champion{}, badData(corrupt(in.ModelName, err))
+	}
 	if err != nil {
 		return Champion{}, fmt.Errorf("champion of %s: %w", in.ModelName, err)
 	}
 	return Champion{Exists: ok, Version: ch.Version, Accuracy: ch.Accuracy}, nil
+}
+
+// corrupt says a registry blob of model name cannot be read, and what to do.
+func corrupt(name string, err error) error {
+	return fmt.Errorf("model registry of %s is corrupt (repair or delete the blob in container %q, then run again): %w", name, registry.Container, err)
 }
 
 func championOf(v *registry.Version) Champion {
@@ -98,6 +107,9 @@ func (a *Activities) RegisterModel(ctx context.Context, in RegisterInput) (Regis
 	recorded.Wait()
 	if errors.Is(err, datastore.ErrBadRef) {
 		return RegisterResult{}, badData(err)
+	}
+	if errors.Is(err, registry.ErrCorrupt) {
+		return RegisterResult{}, badData(corrupt(in.ModelName, err))
 	}
 	if err != nil {
 		return RegisterResult{}, fmt.Errorf("register %s: %w", in.ModelName, err)

@@ -6,11 +6,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 )
 
 const jsonType = "application/json"
+
+// ErrCorrupt is returned (wrapped) when a registry blob (champion.json, a
+// version's meta.json) does not decode or names no valid version: retrying
+// cannot help, someone must repair or remove the blob.
+var ErrCorrupt = errors.New("registry: corrupt blob")
 
 // readJSON reads blob into v and returns its Info.
 func (r *Registry) readJSON(ctx context.Context, blob string, v any) (datastore.Info, error) {
@@ -19,8 +26,14 @@ func (r *Registry) readJSON(ctx context.Context, blob string, v any) (datastore.
 		return info, err
 	}
 	defer rc.Close()
-	if err := json.NewDecoder(rc).Decode(v); err != nil {
-		return info, fmt.Errorf("registry: decode %s/%s: %w", Container, blob, err)
+	// Read it whole first: a read that fails is the store's (retryable),
+	// a body that does not decode is the blob's (ErrCorrupt).
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return info, fmt.Errorf("registry: read %s/%s: %w", Container, blob, err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return info, fmt.Errorf("%w: %s/%s: %w", ErrCorrupt, Container, blob, err)
 	}
 	return info, nil
 }
@@ -44,6 +57,9 @@ func (r *Registry) readChampion(ctx context.Context, name string) (Champion, dat
 	}
 	if err != nil {
 		return Champion{}, "", false, fmt.Errorf("registry: champion of %s: %w", name, err)
+	}
+	if ch.Version < 1 || math.IsNaN(ch.Accuracy) {
+		return Champion{}, "", false, fmt.Errorf("registry: champion of %s: %w: %s/%s names version %d, accuracy %g", name, ErrCorrupt, Container, championPath(name), ch.Version, ch.Accuracy)
 	}
 	return ch, info.ETag, true, nil
 }
