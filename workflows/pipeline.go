@@ -23,8 +23,13 @@ func TrainingPipeline(ctx workflow.Context, in PipelineInput) (PipelineResult, e
 	if err != nil {
 		return PipelineResult{}, err
 	}
+	// The runctx plugin heartbeats every step that has a heartbeat timeout
+	// (a third of it apart): a step whose worker dies is retried after
+	// StepHeartbeatTimeout, not after StartToCloseTimeout. Bad data is
+	// never retried; other failures (storage, Temporal) are, with backoff.
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 10 * time.Minute,
+		HeartbeatTimeout:    StepHeartbeatTimeout,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			MaximumInterval:        time.Minute,
@@ -77,6 +82,17 @@ func TrainingPipeline(ctx workflow.Context, in PipelineInput) (PipelineResult, e
 	return res, nil
 }
 
+// StepHeartbeatTimeout is the heartbeat timeout of the pipeline's steps
+// (training, registration); activity options are not part of replay, so
+// it may change without workflow.GetVersion.
+const StepHeartbeatTimeout = 20 * time.Second
+
+// lookupTimeout bounds the champion lookup, a local activity, with its
+// retries: a registry that stays unreachable fails the pipeline rather
+// than retrying it forever. A corrupt champion.json is bad data and is
+// not retried at all.
+const lookupTimeout = 5 * time.Minute
+
 // Versions of the workflow, for workflow.GetVersion.
 const (
 	// changeLookupAfterTrain looks up the champion in a local activity
@@ -112,8 +128,10 @@ func trainAndLookup(ctx workflow.Context, in PipelineInput) (activities.TrainRes
 		return tr, champ, err
 	}
 	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: time.Minute,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second},
+		ScheduleToCloseTimeout: lookupTimeout,
+		StartToCloseTimeout:    time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: 30 * time.Second,
+			NonRetryableErrorTypes: []string{activities.ErrTypeBadData}},
 	})
 	err := runctx.ExecuteLocalStep(lctx, lookup, a.LookupChampion, lookupIn).Get(ctx, &champ)
 	return tr, champ, err

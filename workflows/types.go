@@ -25,6 +25,15 @@ const (
 	DefaultValidationSize = activities.DefaultValidationSize
 )
 
+// Limits of PipelineInput, checked by Validate before any work. The bound
+// of folds against the training rows is checked where the rows are known,
+// in the training step.
+const (
+	// MinFolds and MaxFolds bound the cross-validation folds.
+	MinFolds = 2
+	MaxFolds = 100
+)
+
 // The pipeline's tags and the typed search attributes they become.
 func init() {
 	runctx.Declare(TrainingPipeline,
@@ -93,7 +102,12 @@ func (in PipelineInput) WithDefaults() PipelineInput {
 // ErrBadInput is wrapped by Validate's errors.
 var ErrBadInput = errors.New("bad pipeline input")
 
-// Validate checks what can be checked without I/O.
+// Validate checks what can be checked without I/O: the experiment and
+// model names (datastore.ValidateName), the data and outputs references
+// (datastore.ParseRef, ParsePrefix: known scheme, valid container, no
+// empty, "." or ".." segments), folds within [MinFolds, MaxFolds], the
+// validation size and the threshold. Each error names the field and the
+// limit, and wraps ErrBadInput.
 func (in PipelineInput) Validate() error {
 	// Names become blob paths.
 	if err := datastore.ValidateName("experiment", in.Experiment); err != nil {
@@ -102,9 +116,19 @@ func (in PipelineInput) Validate() error {
 	if err := datastore.ValidateName("model", in.ModelName); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadInput, err)
 	}
+	if _, err := datastore.ParseRef(in.Data); err != nil {
+		return fmt.Errorf("%w: data: %w", ErrBadInput, err)
+	}
+	if in.Outputs != "" {
+		if _, err := datastore.ParsePrefix(in.Outputs); err != nil {
+			return fmt.Errorf("%w: outputs: %w", ErrBadInput, err)
+		}
+	}
 	switch {
-	case in.Folds < 2:
-		return fmt.Errorf("%w: folds = %d, need at least 2", ErrBadInput, in.Folds)
+	case in.Folds < MinFolds:
+		return fmt.Errorf("%w: folds = %d, need at least %d", ErrBadInput, in.Folds, MinFolds)
+	case in.Folds > MaxFolds:
+		return fmt.Errorf("%w: folds = %d, more than the limit of %d", ErrBadInput, in.Folds, MaxFolds)
 	case in.ValidationSize <= 0 || in.ValidationSize >= 1:
 		return fmt.Errorf("%w: validation size = %g, need 0 < size < 1", ErrBadInput, in.ValidationSize)
 	case in.Threshold < 0 || in.Threshold > 1.01:
