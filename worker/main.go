@@ -6,6 +6,12 @@
 // or AZURE_STORAGE_ACCOUNT_URL, defaulting to a local Azurite. The run
 // context is the runctx plugin on the client: it creates the pipeline's
 // search attributes when the worker starts.
+//
+// Stopping: on SIGTERM or SIGINT the worker stops polling and gives the
+// steps it is running a graceful stop of 30 s (PIPELINE_WORKER_STOP_TIMEOUT,
+// a Go duration) to finish before it cancels them; a cancelled step, or a
+// step of a worker killed outright, is retried on another worker once its
+// heartbeat timeout passes (the runctx plugin heartbeats every step).
 package main
 
 import (
@@ -45,9 +51,10 @@ func run(z *zap.Logger) error {
 	}
 	defer c.Close()
 
-	w := app.NewWorker(c, workflows.TaskQueue, cfg.Plugin.Store(), worker.Options{})
-	z.Info("worker starting", zap.String("task_queue", workflows.TaskQueue), zap.String("namespace", cfg.Namespace()))
+	w := app.NewWorker(c, workflows.TaskQueue, cfg.Plugin.Store(), cfg.WorkerOptions())
+	z.Info("worker starting", zap.String("task_queue", workflows.TaskQueue), zap.String("namespace", cfg.Namespace()),
+		zap.Duration("stop_timeout", cfg.StopTimeout))
 	// worker.InterruptCh closes on SIGINT or SIGTERM; Run then stops
-	// polling and waits for the running tasks.
+	// polling and waits up to cfg.StopTimeout for the running steps.
 	return w.Run(worker.InterruptCh())
 }

@@ -3,9 +3,11 @@ package app
 import (
 	"fmt"
 	"os"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/contrib/envconfig"
+	"go.temporal.io/sdk/worker"
 
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 )
@@ -17,7 +19,19 @@ const (
 	// EnvGRPCCompression is "gzip" (the SDK's default) or "none": requests
 	// to a server on the same machine or network need not pay for gzip.
 	EnvGRPCCompression = "PIPELINE_GRPC_COMPRESSION"
+	// EnvStopTimeout is the worker's graceful stop (a Go duration such as
+	// "30s" or "2m"; "0s" stops at once): on SIGTERM or SIGINT the worker
+	// stops polling and gives running steps this long to finish before
+	// their contexts are cancelled. Default DefaultStopTimeout.
+	EnvStopTimeout = "PIPELINE_WORKER_STOP_TIMEOUT"
 )
+
+// DefaultStopTimeout is the worker's graceful stop when EnvStopTimeout is
+// unset: long enough for a training step of the reference pipeline to
+// finish, short of Kubernetes' default 30 s grace before SIGKILL plus the
+// time to report it. A step still running when it ends is cancelled and
+// retried on another worker.
+const DefaultStopTimeout = 30 * time.Second
 
 // Config is how the programs reach Temporal and storage.
 type Config struct {
@@ -30,11 +44,22 @@ type Config struct {
 	PluginOptions runctx.PluginOptions
 	// UIURL is the Web UI's base address, for links to runs.
 	UIURL string
+	// StopTimeout is the worker's graceful stop (EnvStopTimeout).
+	StopTimeout time.Duration
+}
+
+// WorkerOptions returns the worker options the configuration gives: the
+// graceful stop (worker.Options.WorkerStopTimeout). The SDK's default
+// stop timeout is zero, which cancels running steps the moment the
+// worker is told to stop.
+func (c Config) WorkerOptions() worker.Options {
+	return worker.Options{WorkerStopTimeout: c.StopTimeout}
 }
 
 // LoadConfig reads the configuration from the environment: TEMPORAL_ADDRESS,
 // TEMPORAL_NAMESPACE, TLS and API key through envconfig, the storage and
-// runs settings through runctx.OptionsFromEnv, and the variables above.
+// runs settings through runctx.OptionsFromEnv, and the variables above
+// (the worker's graceful stop among them).
 func LoadConfig() (Config, error) {
 	opts, err := envconfig.LoadDefaultClientOptions()
 	if err != nil {
@@ -51,6 +76,14 @@ func LoadConfig() (Config, error) {
 		return Config{}, err
 	}
 	cfg.Client.Plugins = append(cfg.Client.Plugins, cfg.Plugin)
+	cfg.StopTimeout = DefaultStopTimeout
+	if v := os.Getenv(EnvStopTimeout); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return Config{}, fmt.Errorf("%s=%q: want a duration such as 30s (0s stops at once)", EnvStopTimeout, v)
+		}
+		cfg.StopTimeout = d
+	}
 	switch v := os.Getenv(EnvGRPCCompression); v {
 	case "", "gzip":
 	case "none":

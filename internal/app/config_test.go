@@ -2,6 +2,7 @@ package app
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -58,4 +59,32 @@ func TestLoadConfigGRPCCompression(t *testing.T) {
 			assert.Equal(t, tt.want, cfg.Client.ConnectionOptions.GrpcCompression)
 		})
 	}
+}
+
+func TestLoadConfigStopTimeout(t *testing.T) {
+	tests := []struct {
+		value   string
+		want    time.Duration
+		wantErr string
+	}{
+		{"", DefaultStopTimeout, ""},
+		{"2m", 2 * time.Minute, ""},
+		{"0s", 0, ""},
+		{"soon", 0, `PIPELINE_WORKER_STOP_TIMEOUT="soon": want a duration such as 30s (0s stops at once)`},
+		{"-1s", 0, `PIPELINE_WORKER_STOP_TIMEOUT="-1s": want a duration such as 30s (0s stops at once)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			t.Setenv(EnvStopTimeout, tt.value)
+			cfg, err := LoadConfig()
+			if tt.wantErr != "" {
+				assert.EqualError(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, cfg.StopTimeout)
+			assert.Equal(t, tt.want, cfg.WorkerOptions().WorkerStopTimeout, "the worker stops gracefully")
+		})
+	}
+	assert.Equal(t, 30*time.Second, DefaultStopTimeout)
 }
