@@ -9,14 +9,27 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
 )
 
-// Local is a Store on a local folder. A container is a subfolder of the
-// root ("" is the root itself, which is how file:// references are served
-// with root "/"); a blob is a file at its slash path inside it.
+// Local is a Store on local folders. A store made by NewLocal serves one
+// folder: a container is a subfolder of it ("" is the folder itself) and a
+// blob is a file at its slash path inside. A store made by NewLocalRoots
+// serves file:// references (container "", the path without its leading
+// slash) and only those whose path lies under one of its roots; every other
+// path is refused with ErrOutsideRoots.
+//
+// Every path is opened beneath its root (os.Root: openat2 with
+// RESOLVE_BENEATH, or one component at a time without following symbolic
+// links out), so a symbolic link inside a root may point elsewhere in the
+// same root but never out of it (nor be absolute): ErrOutsideRoots again.
+// Only regular files are blobs: reading a FIFO, device, socket or directory
+// fails with ErrNotRegular (a directory also with ErrNotFound, as a
+// "folder" is not a blob in Azure either), checked before and after the
+// file is opened, and opened without blocking, so a FIFO never hangs a read.
 //
 // Each blob may have a hidden sidecar ".<file>.dsmeta" in the same folder
 // holding its content type, metadata and ETag, plus the inode, size and
@@ -35,16 +48,103 @@ import (
 // with working flock). Readers take no lock: they open the file and accept
 // the sidecar only if it matches the opened file.
 type Local struct {
-	root string
+	// base is the folder names are joined onto: the root of NewLocal, "/"
+	// for NewLocalRoots.
+	base string
+	// roots are the folders (absolute, clean, none inside another) paths
+	// must lie under; real holds each one's symlink-free form, when it
+	// differs, so references through either spelling are served.
+	roots []localRoot
 }
 
-// NewLocal returns a Local store rooted at root.
-func NewLocal(root string) *Local { return &Local{root: filepath.Clean(root)} }
+type localRoot struct{ path, real string }
+
+// ErrOutsideRoots is returned (wrapped) when a local path is not under a
+// root of its Local store, or reaches out of it through a symbolic link.
+// It wraps ErrBadRef.
+var ErrOutsideRoots = fmt.Errorf("%w: local path outside the configured roots", ErrBadRef)
+
+// ErrNotRegular is returned (wrapped) when a local path names something
+// other than a regular file: a directory, FIFO, device or socket.
+var ErrNotRegular = errors.New("datastore: not a regular file")
+
+// NewLocal returns a Local store rooted at root: names are relative to
+// root, and nothing outside it (even through a symbolic link) is served.
+// NewLocal("/") serves the whole file system: use NewLocalRoots for data
+// references a starter can choose.
+func NewLocal(root string) *Local {
+	if abs, err := filepath.Abs(root); err == nil {
+		root = abs
+	}
+	root = filepath.Clean(root)
+	return &Local{base: root, roots: []localRoot{newLocalRoot(root)}}
+}
+
+// NewLocalRoots returns a Local store for file:// references (Resolver's
+// Local) that serves only paths under the given folders. Relative roots are
+// taken from the working directory; empty ones are skipped; a root inside
+// another adds nothing. With no root, every local path is refused. A root
+// need not exist yet: reads under it are ErrNotFound, and the first write
+// under it creates it.
+func NewLocalRoots(roots ...string) *Local {
+	var clean []string
+	for _, r := range roots {
+		if strings.TrimSpace(r) == "" {
+			continue
+		}
+		if abs, err := filepath.Abs(r); err == nil {
+			clean = append(clean, filepath.Clean(abs))
+		}
+	}
+	// Shortest first, so a root inside an earlier one is dropped.
+	sort.Slice(clean, func(i, j int) bool { return len(clean[i]) < len(clean[j]) })
+	l := &Local{base: string(filepath.Separator)}
+	for _, r := range clean {
+		inside := false
+		for _, have := range l.roots {
+			if _, ok := under(have.path, r); ok {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			l.roots = append(l.roots, newLocalRoot(r))
+		}
+	}
+	return l
+}
+
+func newLocalRoot(p string) localRoot {
+	r := localRoot{path: p}
+	if real, err := filepath.EvalSymlinks(p); err == nil && real != p {
+		r.real = real
+	}
+	return r
+}
+
+// Roots returns the folders the store serves.
+func (l *Local) Roots() []string {
+	out := make([]string, len(l.roots))
+	for i, r := range l.roots {
+		out[i] = r.path
+	}
+	return out
+}
+
+// under returns p relative to root when p is root or below it.
+func under(root, p string) (string, bool) {
+	rel, err := filepath.Rel(root, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return "", false
+	}
+	return rel, true
+}
 
 const (
 	sidecarSuffix = ".dsmeta"
 	tempMarker    = ".dstmp-"
 	lockName      = ".dslock"
+	maxSidecar    = 1 << 20
 )
 
 func reserved(base string) bool {
@@ -52,19 +152,53 @@ func reserved(base string) bool {
 		(strings.HasSuffix(base, sidecarSuffix) || strings.Contains(base, tempMarker))
 }
 
-// file maps (container, name) to a file path, rejecting names that would
-// escape the container or collide with the store's own files.
-func (l *Local) file(containerName, name string) (string, error) {
-	if containerName != "" && (strings.Contains(containerName, "/") || checkSegments(containerName) != nil) {
-		return "", fmt.Errorf("%w: local container %q", ErrBadRef, containerName)
+// file maps (container, name) to a root and the path relative to it,
+// rejecting names that would escape the container, collide with the
+// store's own files, or lie outside every root.
+func (l *Local) file(containerName, name string) (localRoot, string, error) {
+	if err := checkContainer(containerName); err != nil {
+		return localRoot{}, "", err
 	}
 	if name == "" || checkSegments(name) != nil {
-		return "", fmt.Errorf("%w: blob name %q in %q: empty, '.' or '..' segment", ErrBadRef, name, containerName)
+		return localRoot{}, "", fmt.Errorf("%w: blob name %q in %q: empty, '.' or '..' segment", ErrBadRef, name, containerName)
 	}
-	if reserved(filepath.Base(name)) {
-		return "", fmt.Errorf("%w: blob name %q in %q is reserved by the local store", ErrBadRef, name, containerName)
+	if reserved(path.Base(name)) {
+		return localRoot{}, "", fmt.Errorf("%w: blob name %q in %q is reserved by the local store", ErrBadRef, name, containerName)
 	}
-	return filepath.Join(l.root, containerName, filepath.FromSlash(name)), nil
+	return l.locate(filepath.Join(l.base, containerName, filepath.FromSlash(name)))
+}
+
+func checkContainer(containerName string) error {
+	if containerName != "" && (strings.Contains(containerName, "/") || checkSegments(containerName) != nil) {
+		return fmt.Errorf("%w: local container %q", ErrBadRef, containerName)
+	}
+	return nil
+}
+
+// locate finds the root abs lies under.
+func (l *Local) locate(abs string) (localRoot, string, error) {
+	for _, r := range l.roots {
+		if rel, ok := under(r.path, abs); ok {
+			return r, rel, nil
+		}
+		if r.real != "" {
+			if rel, ok := under(r.real, abs); ok {
+				return r, rel, nil
+			}
+		}
+	}
+	return localRoot{}, "", fmt.Errorf("%w: %s (roots: %s)", ErrOutsideRoots, abs, strings.Join(l.Roots(), string(filepath.ListSeparator)))
+}
+
+// open opens root r; with create, a missing root folder is made first.
+func (r localRoot) open(create bool) (*os.Root, error) {
+	root, err := os.OpenRoot(r.path)
+	if err != nil && create && errors.Is(err, fs.ErrNotExist) {
+		if err = os.MkdirAll(r.path, 0o755); err == nil {
+			root, err = os.OpenRoot(r.path)
+		}
+	}
+	return root, err
 }
 
 func sidecarPath(p string) string {
@@ -73,97 +207,128 @@ func sidecarPath(p string) string {
 
 func where(containerName, name string) string { return containerName + "/" + name }
 
-// Read opens the blob's file; the reader is the file itself.
+// regular refuses anything but a regular file.
+func regular(fi os.FileInfo) error {
+	switch {
+	case fi.IsDir():
+		return fmt.Errorf("%w (a directory): %w", ErrNotRegular, ErrNotFound)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("%w (mode %s)", ErrNotRegular, fi.Mode().Type())
+	}
+	return nil
+}
+
+// Read opens the blob's file beneath its root, refusing anything but a
+// regular file; the reader is the file itself.
 func (l *Local) Read(ctx context.Context, containerName, name string) (io.ReadCloser, Info, error) {
-	p, err := l.file(containerName, name)
+	lr, rel, err := l.file(containerName, name)
 	if err != nil {
 		return nil, Info{}, err
 	}
-	f, err := os.Open(p)
+	root, err := lr.open(false)
 	if err != nil {
 		return nil, Info{}, localErr("read", containerName, name, err)
 	}
-	fi, err := f.Stat()
-	if err == nil && fi.IsDir() {
-		err = fs.ErrNotExist
+	defer root.Close()
+	// Stat first: opening a FIFO would block (O_NONBLOCK below guards the
+	// race of a file swapped in between).
+	fi, err := root.Stat(rel)
+	if err == nil {
+		err = regular(fi)
+	}
+	if err != nil {
+		return nil, Info{}, localErr("read", containerName, name, err)
+	}
+	f, err := root.OpenFile(rel, openReadFlags, 0)
+	if err != nil {
+		return nil, Info{}, localErr("read", containerName, name, err)
+	}
+	if fi, err = f.Stat(); err == nil {
+		err = regular(fi)
 	}
 	if err != nil {
 		f.Close()
 		return nil, Info{}, localErr("read", containerName, name, err)
 	}
-	return f, infoOf(name, p, fi), nil
+	return f, infoOf(name, root, rel, fi), nil
 }
 
 // Stat returns the blob's Info.
 func (l *Local) Stat(ctx context.Context, containerName, name string) (Info, error) {
-	p, err := l.file(containerName, name)
+	lr, rel, err := l.file(containerName, name)
 	if err != nil {
 		return Info{}, err
 	}
-	fi, err := os.Stat(p)
-	if err == nil && fi.IsDir() {
-		err = fs.ErrNotExist
+	root, err := lr.open(false)
+	if err != nil {
+		return Info{}, localErr("stat", containerName, name, err)
+	}
+	defer root.Close()
+	fi, err := root.Stat(rel)
+	if err == nil {
+		err = regular(fi)
 	}
 	if err != nil {
 		return Info{}, localErr("stat", containerName, name, err)
 	}
-	return infoOf(name, p, fi), nil
+	return infoOf(name, root, rel, fi), nil
 }
 
 // Write streams r into a temporary file, then, under the folder lock,
 // checks the condition and renames the file and its sidecar into place.
 func (l *Local) Write(ctx context.Context, containerName, name string, r io.Reader, opts WriteOptions) (ETag, error) {
-	p, err := l.file(containerName, name)
+	lr, rel, err := l.file(containerName, name)
 	if err != nil {
 		return "", err
 	}
 	if err := checkMetadata(opts.Metadata); err != nil {
 		return "", fmt.Errorf("datastore: write %s: %w", where(containerName, name), err)
 	}
-	dir := filepath.Dir(p)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", localErr("write", containerName, name, err)
-	}
-	tmp, err := writeTemp(ctx, p, r)
+	root, err := lr.open(true)
 	if err != nil {
 		return "", localErr("write", containerName, name, err)
 	}
-	defer os.Remove(tmp) // no-op after a successful rename
-	fi, err := os.Stat(tmp)
+	defer root.Close()
+	dir := filepath.Dir(rel)
+	if err := root.MkdirAll(dir, 0o755); err != nil {
+		return "", localErr("write", containerName, name, err)
+	}
+	tmp, fi, err := writeTemp(ctx, root, rel, r)
 	if err != nil {
 		return "", localErr("write", containerName, name, err)
 	}
+	defer root.Remove(tmp) // no-op after a successful rename
 	sc := sidecar{ETag: ETag(randomHex(16)), ContentType: opts.ContentType, Metadata: opts.Metadata}
 	sc.setFile(fi)
 	scTmp := sidecarPath(tmp)
-	if err := writeSidecar(scTmp, sc); err != nil {
+	if err := writeSidecar(root, scTmp, sc); err != nil {
 		return "", localErr("write", containerName, name, err)
 	}
-	defer os.Remove(scTmp)
+	defer root.Remove(scTmp)
 
-	unlock, err := lockDir(dir)
+	unlock, err := lockDir(root, dir)
 	if err != nil {
 		return "", localErr("lock", containerName, name, err)
 	}
 	defer unlock()
-	if err := checkCondition(p, opts); err != nil {
+	if err := checkCondition(root, rel, opts); err != nil {
 		return "", fmt.Errorf("datastore: write %s: %w", where(containerName, name), err)
 	}
-	if err := os.Rename(tmp, p); err != nil {
+	if err := root.Rename(tmp, rel); err != nil {
 		return "", localErr("write", containerName, name, err)
 	}
-	if err := os.Rename(scTmp, sidecarPath(p)); err != nil {
+	if err := root.Rename(scTmp, sidecarPath(rel)); err != nil {
 		return "", localErr("write", containerName, name, err)
 	}
 	return sc.ETag, nil
 }
 
 // checkCondition runs under the folder lock.
-func checkCondition(p string, opts WriteOptions) error {
+func checkCondition(root *os.Root, rel string, opts WriteOptions) error {
 	if !opts.IfNoneMatch && opts.IfMatch == "" {
 		return nil
 	}
-	fi, err := os.Stat(p)
+	fi, err := root.Stat(rel)
 	exists := err == nil && !fi.IsDir()
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
@@ -173,58 +338,79 @@ func checkCondition(p string, opts WriteOptions) error {
 		return fmt.Errorf("blob exists: %w", ErrPreconditionFailed)
 	case opts.IfMatch != "" && !exists:
 		return fmt.Errorf("blob does not exist (if-match %s): %w", opts.IfMatch, ErrPreconditionFailed)
-	case opts.IfMatch != "" && currentSidecar(p, fi).ETag != opts.IfMatch:
+	case opts.IfMatch != "" && currentSidecar(root, rel, fi).ETag != opts.IfMatch:
 		return fmt.Errorf("etag is not %s: %w", opts.IfMatch, ErrPreconditionFailed)
 	}
 	return nil
 }
 
-func writeTemp(ctx context.Context, p string, r io.Reader) (string, error) {
-	f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+tempMarker+"*")
+// writeTemp copies r into a new temporary file beside rel and returns its
+// name and stat.
+func writeTemp(ctx context.Context, root *os.Root, rel string, r io.Reader) (string, os.FileInfo, error) {
+	var f *os.File
+	var tmp string
+	var err error
+	for range 10 {
+		tmp = filepath.Join(filepath.Dir(rel), "."+filepath.Base(rel)+tempMarker+randomHex(8))
+		f, err = root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if !errors.Is(err, fs.ErrExist) {
+			break
+		}
+	}
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
 	_, err = io.Copy(f, ctxReader{ctx, r})
 	if err == nil {
 		err = f.Sync()
 	}
+	var fi os.FileInfo
+	if err == nil {
+		fi, err = f.Stat()
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(f.Name())
-		return "", err
+		root.Remove(tmp)
+		return "", nil, err
 	}
-	return f.Name(), nil
+	return tmp, fi, nil
 }
 
 // Delete removes the blob and its sidecar under the folder lock.
 func (l *Local) Delete(ctx context.Context, containerName, name string) error {
-	p, err := l.file(containerName, name)
+	lr, rel, err := l.file(containerName, name)
 	if err != nil {
 		return err
 	}
-	unlock, err := lockDir(filepath.Dir(p))
+	root, err := lr.open(false)
+	if err != nil {
+		return localErr("delete", containerName, name, err)
+	}
+	defer root.Close()
+	unlock, err := lockDir(root, filepath.Dir(rel))
 	if err != nil {
 		return localErr("delete", containerName, name, err)
 	}
 	defer unlock()
-	if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+	if fi, err := root.Lstat(rel); err == nil && fi.IsDir() {
 		return localErr("delete", containerName, name, fs.ErrNotExist)
 	}
-	if err := os.Remove(p); err != nil {
+	if err := root.Remove(rel); err != nil {
 		return localErr("delete", containerName, name, err)
 	}
-	_ = os.Remove(sidecarPath(p))
+	_ = root.Remove(sidecarPath(rel))
 	return nil
 }
 
-// List walks the container's folder below prefix.
+// List walks the container's folder below prefix, beneath its root; it
+// lists regular files only, and follows no symbolic link.
 func (l *Local) List(ctx context.Context, containerName, prefix string) ([]Info, error) {
-	if containerName != "" && (strings.Contains(containerName, "/") || checkSegments(containerName) != nil) {
-		return nil, fmt.Errorf("%w: local container %q", ErrBadRef, containerName)
+	if err := checkContainer(containerName); err != nil {
+		return nil, err
 	}
-	base := filepath.Join(l.root, containerName)
+	base := filepath.Join(l.base, containerName)
 	start := base
 	if i := strings.LastIndex(prefix, "/"); i >= 0 {
 		if checkSegments(prefix[:i]) != nil {
@@ -232,8 +418,20 @@ func (l *Local) List(ctx context.Context, containerName, prefix string) ([]Info,
 		}
 		start = filepath.Join(base, filepath.FromSlash(prefix[:i]))
 	}
+	lr, startRel, err := l.locate(start)
+	if err != nil {
+		return nil, err
+	}
+	root, err := lr.open(false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("datastore: list %s: %w", where(containerName, prefix+"*"), err)
+	}
+	defer root.Close()
 	var out []Info
-	err := filepath.WalkDir(start, func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(root.FS(), filepath.ToSlash(startRel), func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
 				return nil
@@ -243,10 +441,10 @@ func (l *Local) List(ctx context.Context, containerName, prefix string) ([]Info,
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(base, p)
+		rel, _ := filepath.Rel(base, filepath.Join(lr.path, filepath.FromSlash(p)))
 		name := filepath.ToSlash(rel)
 		if d.IsDir() {
-			if p != start && !strings.HasPrefix(name+"/", prefix) && !strings.HasPrefix(prefix, name+"/") {
+			if p != filepath.ToSlash(startRel) && !strings.HasPrefix(name+"/", prefix) && !strings.HasPrefix(prefix, name+"/") {
 				return filepath.SkipDir
 			}
 			return nil
@@ -258,18 +456,28 @@ func (l *Local) List(ctx context.Context, containerName, prefix string) ([]Info,
 		if err != nil {
 			return nil // removed while listing
 		}
-		out = append(out, infoOf(name, p, fi))
+		out = append(out, infoOf(name, root, filepath.FromSlash(p), fi))
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("datastore: list %s: %w", where(containerName, prefix+"*"), err)
+		return nil, localErr("list", containerName, prefix+"*", err)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 
+// escapes reports an os.Root refusal: a path that leaves its root through
+// a symbolic link (the error os.Root returns is not exported).
+func escapes(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "path escapes from parent")
+}
+
 func localErr(op, containerName, name string, err error) error {
 	switch {
+	case escapes(err):
+		return fmt.Errorf("datastore: %s %s: %w: a symbolic link leads out of the root", op, where(containerName, name), ErrOutsideRoots)
+	case errors.Is(err, ErrNotRegular):
+		return fmt.Errorf("datastore: %s %s: %w", op, where(containerName, name), err)
 	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("datastore: %s %s: %w", op, where(containerName, name), ErrNotFound)
 	case errors.Is(err, ErrBadRef), errors.Is(err, ErrPreconditionFailed), errors.Is(err, ErrNotFound):

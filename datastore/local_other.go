@@ -4,12 +4,16 @@ package datastore
 
 import (
 	"os"
+	"path/filepath"
 	"sync"
 )
 
+// openReadFlags open a blob for reading.
+const openReadFlags = os.O_RDONLY
+
 // lockDir on systems without flock serializes writers of this process only.
-func lockDir(dir string) (func(), error) {
-	v, _ := dirLocks.LoadOrStore(dir, &sync.Mutex{})
+func lockDir(root *os.Root, dir string) (func(), error) {
+	v, _ := dirLocks.LoadOrStore(filepath.Join(root.Name(), dir), &sync.Mutex{})
 	mu := v.(*sync.Mutex)
 	mu.Lock()
 	return mu.Unlock, nil

@@ -8,11 +8,15 @@ import (
 	"syscall"
 )
 
-// lockDir takes an exclusive flock on dir/.dslock, waiting for it. The
-// lock file is never removed: removing it would let two processes hold
-// locks on different inodes.
-func lockDir(dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_CREATE|os.O_RDWR, 0o644)
+// openReadFlags open a blob for reading without blocking on a FIFO that
+// slipped in after the Stat.
+const openReadFlags = os.O_RDONLY | syscall.O_NONBLOCK | syscall.O_NOCTTY
+
+// lockDir takes an exclusive flock on dir/.dslock beneath root, waiting
+// for it. The lock file is never removed: removing it would let two
+// processes hold locks on different inodes.
+func lockDir(root *os.Root, dir string) (func(), error) {
+	f, err := root.OpenFile(filepath.Join(dir, lockName), os.O_CREATE|os.O_RDWR|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0o644)
 	if err != nil {
 		return nil, err
 	}

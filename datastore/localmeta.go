@@ -3,6 +3,7 @@ package datastore
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 )
 
@@ -25,18 +26,33 @@ func (s sidecar) matches(fi os.FileInfo) bool {
 	return s.Inode == inodeOf(fi) && s.Size == fi.Size() && s.ModTime == fi.ModTime().UnixNano()
 }
 
-func writeSidecar(p string, s sidecar) error {
+func writeSidecar(root *os.Root, p string, s sidecar) error {
 	b, err := json.Marshal(s)
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(p, b, 0o644)
+	return root.WriteFile(p, b, 0o644)
 }
 
-// currentSidecar returns the sidecar of the file at p whose stat is fi, or,
-// when it is missing or describes another file, one with a derived ETag.
-func currentSidecar(p string, fi os.FileInfo) sidecar {
-	if b, err := os.ReadFile(sidecarPath(p)); err == nil {
+// readSidecar reads a sidecar beneath root: a regular file of at most
+// maxSidecar bytes, opened without blocking.
+func readSidecar(root *os.Root, p string) ([]byte, error) {
+	f, err := root.OpenFile(p, openReadFlags, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("sidecar %s is not a regular file", p)
+	}
+	return io.ReadAll(io.LimitReader(f, maxSidecar))
+}
+
+// currentSidecar returns the sidecar of the file at p (beneath root) whose
+// stat is fi, or, when it is missing or describes another file, one with a
+// derived ETag.
+func currentSidecar(root *os.Root, p string, fi os.FileInfo) sidecar {
+	if b, err := readSidecar(root, sidecarPath(p)); err == nil {
 		var s sidecar
 		if json.Unmarshal(b, &s) == nil && s.matches(fi) {
 			return s
@@ -48,8 +64,8 @@ func currentSidecar(p string, fi os.FileInfo) sidecar {
 	return s
 }
 
-func infoOf(name, p string, fi os.FileInfo) Info {
-	s := currentSidecar(p, fi)
+func infoOf(name string, root *os.Root, p string, fi os.FileInfo) Info {
+	s := currentSidecar(root, p, fi)
 	md := map[string]string{}
 	for k, v := range s.Metadata {
 		md[k] = v

@@ -9,7 +9,9 @@ import (
 
 // Resolver routes data references to stores: azblob refs to Blob as
 // (container, path), file refs to Local as ("", path without the leading
-// slash). A nil Local means NewLocal("/").
+// slash). Local is normally NewLocalRoots(roots...), which serves only
+// files under those folders; a nil Local refuses every file reference
+// (ErrOutsideRoots): the package has no default root.
 type Resolver struct {
 	Blob  Store
 	Local Store
@@ -31,11 +33,10 @@ func (r Resolver) locatePrefix(ref Ref, prefix bool) (Store, string, string, err
 		}
 		return r.Blob, ref.Container, ref.Path, nil
 	}
-	local := r.Local
-	if local == nil {
-		local = NewLocal("/")
+	if r.Local == nil {
+		return nil, "", "", fmt.Errorf("datastore: %s: %w (no local roots are configured)", ref, ErrOutsideRoots)
 	}
-	return local, "", strings.TrimPrefix(ref.Path, "/"), nil
+	return r.Local, "", strings.TrimPrefix(ref.Path, "/"), nil
 }
 
 // Read streams the blob or file ref names.

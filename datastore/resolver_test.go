@@ -18,8 +18,8 @@ func TestResolver(t *testing.T) {
 	ctx := context.Background()
 	blob, err := datastore.NewAzureBlob(azureOptions())
 	require.NoError(t, err)
-	res := datastore.Resolver{Blob: blob} // Local defaults to the file system root
 	dir := t.TempDir()
+	res := datastore.Resolver{Blob: blob, Local: datastore.NewLocalRoots(dir)}
 	for _, base := range []string{"azblob://" + newContainer() + "/exp", "file://" + filepath.ToSlash(dir) + "/exp"} {
 		t.Run(base[:strings.Index(base, ":")], func(t *testing.T) {
 			ref, err := datastore.ParseRef(base)
