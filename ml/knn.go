@@ -2,6 +2,7 @@ package ml
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"sync"
 )
@@ -12,6 +13,13 @@ import (
 // vote goes to the smallest class. Queries use a k-d tree built lazily.
 type KNN struct {
 	K int `json:"k"`
+	// Weights is scikit-learn's weights: "uniform" (or empty) counts each
+	// neighbour once; "distance" weighs it by the inverse of its distance
+	// (neighbours at distance 0, if any, take the whole vote).
+	Weights string `json:"weights,omitempty"`
+	// LeafSize is the k-d tree's leaf size (scikit-learn's leaf_size); it
+	// changes speed, never predictions. 0 means 16.
+	LeafSize int `json:"leaf_size,omitempty"`
 
 	// Fitted parameters: the training data itself.
 	Classes []int       `json:"classes"`
@@ -33,6 +41,9 @@ func (m *KNN) Fit(X [][]float64, y []int) error {
 	}
 	if m.K <= 0 {
 		return badInput("KNN: k must be positive, got %d", m.K)
+	}
+	if m.Weights != "" && m.Weights != "uniform" && m.Weights != "distance" {
+		return badInput("KNN: weights must be uniform or distance, got %q", m.Weights)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -61,6 +72,10 @@ func (m *KNN) Predict(X [][]float64) ([]int, error) {
 	h := make([]nbr, 0, k)
 	for i, q := range X {
 		h = t.nearest(q, k, h[:0])
+		if m.Weights == "distance" {
+			out[i] = m.Classes[distanceVote(h, m.Y, len(m.Classes))]
+			continue
+		}
 		clear(votes)
 		for _, nb := range h {
 			votes[m.Y[nb.idx]]++
@@ -74,6 +89,26 @@ func (m *KNN) Predict(X [][]float64) ([]int, error) {
 		out[i] = m.Classes[best]
 	}
 	return out, nil
+}
+
+// distanceVote is scikit-learn's weights="distance" vote: each neighbour
+// counts 1/distance; if any neighbour is at distance 0, only those count.
+// A tie goes to the smallest class.
+func distanceVote(h []nbr, y []int, classes int) int {
+	w := make([]float64, classes)
+	exact := false
+	for _, nb := range h {
+		if nb.dist == 0 {
+			exact = true
+			w[y[nb.idx]]++
+		}
+	}
+	if !exact {
+		for _, nb := range h {
+			w[y[nb.idx]] += 1 / math.Sqrt(nb.dist)
+		}
+	}
+	return argmax(w)
 }
 
 // Neighbors returns the training indices of the k nearest rows to q, nearest
@@ -114,7 +149,7 @@ func (m *KNN) ensureTree() (*kdTree, error) {
 				return nil, badInput("KNN: label index %d out of range", c)
 			}
 		}
-		m.tree = buildKDTree(m.X)
+		m.tree = buildKDTree(m.X, m.LeafSize)
 	}
 	return m.tree, nil
 }
@@ -138,6 +173,7 @@ const kdLeafSize = 16
 // dim[i] at split[i]: rows in the left child have values <= split and rows
 // in the right child values >= split.
 type kdTree struct {
+	leaf  int
 	X     [][]float64
 	idx   []int
 	nodes []kdNode
@@ -150,8 +186,11 @@ type kdNode struct {
 	left, right int
 }
 
-func buildKDTree(X [][]float64) *kdTree {
-	t := &kdTree{X: X, idx: make([]int, len(X))}
+func buildKDTree(X [][]float64, leafSize int) *kdTree {
+	if leafSize <= 0 {
+		leafSize = kdLeafSize
+	}
+	t := &kdTree{X: X, idx: make([]int, len(X)), leaf: leafSize}
 	for i := range t.idx {
 		t.idx[i] = i
 	}
@@ -162,7 +201,7 @@ func buildKDTree(X [][]float64) *kdTree {
 func (t *kdTree) build(lo, hi int) int {
 	id := len(t.nodes)
 	t.nodes = append(t.nodes, kdNode{lo: lo, hi: hi, dim: -1})
-	if hi-lo <= kdLeafSize {
+	if hi-lo <= t.leaf {
 		return id
 	}
 	d := len(t.X[0])
