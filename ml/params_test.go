@@ -1,0 +1,56 @@
+package ml
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestNewWithParams(t *testing.T) {
+	c, err := NewWithParams("SVC", map[string]string{"C": "10", "gamma": "0.1", "kernel": "rbf"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := c.(*SVM); s.C != 10 || s.Gamma != 0.1 {
+		t.Fatalf("got %+v", s)
+	}
+	c, err = NewWithParams("KNN", map[string]string{"n_neighbors": "7", "weights": "distance"})
+	if err != nil || c.(*KNN).K != 7 || c.(*KNN).Weights != "distance" {
+		t.Fatalf("%v %+v", err, c)
+	}
+	for _, tc := range []struct{ model, name, value, want string }{
+		{"SVC", "degree", "3", `no hyperparameter "degree"; valid: C (number > 0`},
+		{"SVC", "C", "-1", "must be > 0; valid: number > 0"},
+		{"SVC", "kernel", "linear", "not one of rbf"},
+		{"KNN", "n_neighbors", "0", "out of range"},
+		{"KNN", "weights", "far", "not one of uniform, distance"},
+		{"LR", "max_iter", "1.5", "not an integer"},
+		{"LDA", "shrinkage", "0.5", "not one of None"},
+		{"NB", "var_smoothing", "nan", "not a number"},
+	} {
+		err := CheckParam(tc.model, tc.name, tc.value)
+		if !errors.Is(err, ErrBadParam) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %s=%s: %v, want %q", tc.model, tc.name, tc.value, err, tc.want)
+		}
+	}
+	if _, err := NewWithParams("XGB", nil); !errors.Is(err, ErrUnknownModel) {
+		t.Fatal(err)
+	}
+}
+
+func TestKNNDistanceWeights(t *testing.T) {
+	X := [][]float64{{0}, {1}, {1.1}, {10}}
+	y := []int{0, 1, 1, 0}
+	// At 0.2: neighbours 0 (d 0.2, class 0), 1 (0.8), 1.1 (0.9): uniform
+	// votes 2 for class 1; distance: 5 for class 0 against 1.25+1.11.
+	for w, want := range map[string]int{"uniform": 1, "distance": 0} {
+		m := &KNN{K: 3, Weights: w}
+		if err := m.Fit(X, y); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := m.Predict([][]float64{{0.2}, {1}})
+		if got[0] != want || got[1] != 1 {
+			t.Errorf("%s: %v, want [%d 1]", w, got, want)
+		}
+	}
+}
