@@ -35,8 +35,16 @@ type PluginOptions struct {
 	// External Storage. Default: Azurite's development account.
 	Azure datastore.AzureOptions
 	// Store resolves data references; its zero value is built from Azure
-	// (Blob) and the local disk (Local).
+	// (Blob) and the local folders of LocalRoots (Local).
 	Store datastore.Resolver
+	// LocalRoots are the folders file:// data references may name, when
+	// Store.Local is nil: a step reads and writes local files only under
+	// them, never through a symbolic link out of them, and only regular
+	// files (datastore.NewLocalRoots). Empty means DefaultLocalRoots(): the
+	// "data" folder of the working directory. Runs, when it is a file://
+	// reference, is a root as well, so runs can record there.
+	// NewPluginFromEnv reads PIPELINE_LOCAL_ROOTS.
+	LocalRoots []string
 	// ExternalStorage offloads large payloads to Azure Blob storage when
 	// Enabled (the client's External Storage, extstore's driver). Default:
 	// off.
@@ -101,7 +109,7 @@ func NewPlugin(opts PluginOptions) (*Plugin, error) {
 		p.store.Blob = blob
 	}
 	if p.store.Local == nil {
-		p.store.Local = datastore.NewLocal("/")
+		p.store.Local = datastore.NewLocalRoots(opts.localRoots()...)
 	}
 	if p.ext, err = extstore.ExternalStorage(opts.ExternalStorage, opts.Azure); err != nil {
 		return nil, fmt.Errorf("runctx: external storage: %w", err)

@@ -43,7 +43,7 @@ func main() {
 			in.Data = abs // a local path, relative to the working directory
 		}
 	}
-	resolver := datastore.Resolver{Local: datastore.NewLocal("/")}
+	resolver := datastore.Resolver{Local: datastore.NewLocalRoots(runctx.LocalRootsFromEnv()...)}
 	if *asJSON {
 		if err := figures(resolver, in, *label); err != nil {
 			fmt.Fprintln(os.Stderr, "train:", err)
