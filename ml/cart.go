@@ -50,17 +50,22 @@ func (m *CART) Fit(X [][]float64, y []int) error {
 	}
 	*m = CART{Seed: m.Seed, Classes: classes, NFeatures: d}
 	rng := newRand(m.Seed)
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
+	// sorted[f] holds the row indices in increasing order of feature f; a
+	// node owns the same range [lo, hi) of every sorted[f], and a split
+	// partitions each range stably, so no node sorts again.
+	sorted := make([][]int32, d)
+	for f := range d {
+		s := make([]int32, n)
+		for i := range s {
+			s[i] = int32(i)
+		}
+		col := cols[f]
+		slices.SortFunc(s, func(a, b int32) int { return cmp.Compare(col[a], col[b]) })
+		sorted[f] = s
 	}
 	type pending struct{ node, lo, hi int }
-	type entry struct {
-		v float64
-		i int
-	}
-	buf := make([]entry, n)
-	part := make([]int, n)
+	goLeft := make([]bool, n)
+	part := make([]int32, n)
 	countsL := make([]int, K)
 	countsR := make([]int, K)
 	feats := make([]int, d)
@@ -72,32 +77,22 @@ func (m *CART) Fit(X [][]float64, y []int) error {
 	for len(stack) > 0 {
 		p := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		rows := idx[p.lo:p.hi]
+		nn := p.hi - p.lo
 		clear(countsR)
-		for _, i := range rows {
+		for _, i := range sorted[0][p.lo:p.hi] {
 			countsR[yi[i]]++
 		}
 		m.Value[p.node] = argmaxInt(countsR)
-		if countsR[m.Value[p.node]] == len(rows) {
+		if countsR[m.Value[p.node]] == nn {
 			continue // pure
 		}
 		total := slices.Clone(countsR)
 		rng.Shuffle(d, func(a, b int) { feats[a], feats[b] = feats[b], feats[a] })
 		bestFeat, bestThr, bestProxy := -1, 0.0, 0.0
-		nn := len(rows)
 		for _, f := range feats {
 			col := cols[f]
-			es := buf[:nn]
-			for k, i := range rows {
-				es[k] = entry{col[i], i}
-			}
-			slices.SortFunc(es, func(a, b entry) int {
-				if c := cmp.Compare(a.v, b.v); c != 0 {
-					return c
-				}
-				return cmp.Compare(a.i, b.i)
-			})
-			if es[0].v == es[nn-1].v {
+			es := sorted[f][p.lo:p.hi]
+			if col[es[0]] == col[es[nn-1]] {
 				continue // constant feature in this node
 			}
 			clear(countsL)
@@ -107,21 +102,22 @@ func (m *CART) Fit(X [][]float64, y []int) error {
 				sqR += float64(c) * float64(c)
 			}
 			for k := 0; k < nn-1; k++ {
-				c := yi[es[k].i]
+				c := yi[es[k]]
 				// Move one sample of class c from right to left.
 				sqL += float64(2*countsL[c] + 1)
 				sqR -= float64(2*countsR[c] - 1)
 				countsL[c]++
 				countsR[c]--
-				if es[k].v == es[k+1].v {
+				v, next := col[es[k]], col[es[k+1]]
+				if v == next {
 					continue
 				}
 				nL := float64(k + 1)
 				proxy := sqL/nL + sqR/(float64(nn)-nL)
 				if bestFeat < 0 || proxy > bestProxy {
-					thr := es[k].v/2 + es[k+1].v/2
-					if thr >= es[k+1].v || thr < es[k].v {
-						thr = es[k].v
+					thr := v/2 + next/2
+					if thr >= next || thr < v {
+						thr = v
 					}
 					bestFeat, bestThr, bestProxy = f, thr, proxy
 				}
@@ -130,23 +126,28 @@ func (m *CART) Fit(X [][]float64, y []int) error {
 		if bestFeat < 0 {
 			continue // no split possible: leaf with the majority class
 		}
-		// Stable partition of rows by the chosen split.
 		col := cols[bestFeat]
 		nl := 0
-		for _, i := range rows {
-			if col[i] <= bestThr {
-				part[nl] = i
+		for _, i := range sorted[0][p.lo:p.hi] {
+			goLeft[i] = col[i] <= bestThr
+			if goLeft[i] {
 				nl++
 			}
 		}
-		nr := nl
-		for _, i := range rows {
-			if col[i] > bestThr {
-				part[nr] = i
-				nr++
+		for f := range d {
+			rs := sorted[f][p.lo:p.hi]
+			l, r := 0, nl
+			for _, i := range rs {
+				if goLeft[i] {
+					part[l] = i
+					l++
+				} else {
+					part[r] = i
+					r++
+				}
 			}
+			copy(rs, part[:nn])
 		}
-		copy(rows, part[:nn])
 		l, r := m.addNode(), m.addNode()
 		m.Feature[p.node], m.Threshold[p.node] = bestFeat, bestThr
 		m.Left[p.node], m.Right[p.node] = l, r
