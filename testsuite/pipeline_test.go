@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,7 +25,7 @@ func runPipeline(t *testing.T, taskQueue string, in workflows.PipelineInput) (cl
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	run, err := stack.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                    fmt.Sprintf("%s-%s-%d", in.Experiment, t.Name(), time.Now().UnixNano()),
+		ID:                    fmt.Sprintf("%s-%s-%d", in.Experiment, strings.ReplaceAll(t.Name(), "/", "-"), time.Now().UnixNano()),
 		TaskQueue:             taskQueue,
 		TypedSearchAttributes: temporal.NewSearchAttributes(temporal.NewSearchAttributeKeyKeyword("Experiment").ValueSet(in.Experiment)),
 	}, workflows.TrainingPipeline, in)

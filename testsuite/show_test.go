@@ -123,7 +123,7 @@ func TestStarterShowWhileRunning(t *testing.T) {
 		return acts.Train(ctx, in)
 	})
 	we, err := stack.client.ExecuteWorkflow(t.Context(), client.StartWorkflowOptions{TaskQueue: "show-running-tq"},
-		workflows.TrainingPipeline, workflows.PipelineInput{Experiment: "iris", ModelName: "it-running", Data: irisRef, Threshold: 1.01})
+		workflows.TrainingPipeline, workflows.PipelineInput{Experiment: "iris", ModelName: "it-running", Data: irisRef, Threshold: 1.01, NoReuse: true})
 	require.NoError(t, err)
 
 	var show struct {
