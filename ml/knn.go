@@ -5,12 +5,22 @@ import (
 	"math"
 	"slices"
 	"sync"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
 )
 
 // KNN is a k-nearest-neighbours classifier with Euclidean distance and
-// uniform weights, as sklearn's KNeighborsClassifier() (k=5). Among
-// neighbours at equal distance the earlier training row wins; a tie in the
-// vote goes to the smallest class. Queries use a k-d tree built lazily.
+// uniform weights, as sklearn's KNeighborsClassifier() (k=5); a tie in the
+// vote goes to the smallest class, as scipy's mode. As scikit-learn's
+// algorithm="auto", rows of more than 15 features (or k ≥ n/2) are searched
+// by brute force, with scikit-learn's distance ||y||² − 2·x·y and its
+// neighbour heap, training rows in order: among neighbours at equal
+// distance the earlier training row wins, as in scikit-learn run on one
+// thread. Fewer features use a k-d tree built lazily, where the earlier
+// training row wins too; scikit-learn's own k-d tree (leaf size 30) visits
+// rows in its tree's order, so on an exact distance tie at the k-th
+// neighbour between classes the two may keep different neighbours.
 type KNN struct {
 	K int `json:"k"`
 	// Weights is scikit-learn's weights: "uniform" (or empty) counts each
@@ -59,6 +69,9 @@ func (m *KNN) Fit(X [][]float64, y []int) error {
 
 // Predict returns the majority class of the K nearest training rows.
 func (m *KNN) Predict(X [][]float64) ([]int, error) {
+	if d := len(m.X); d > 0 && (len(m.X[0]) > knnBruteFeatures || m.K >= d/2) {
+		return m.predictBrute(X)
+	}
 	t, err := m.ensureTree()
 	if err != nil {
 		return nil, err
@@ -298,5 +311,127 @@ func heapPush(h *[]nbr, c nbr, k int) {
 		}
 		s[i], s[big] = s[big], s[i]
 		i = big
+	}
+}
+
+// knnBruteFeatures is scikit-learn's limit: above it "auto" is brute force.
+const knnBruteFeatures = 15
+
+// predictBrute is Predict by brute force, as scikit-learn's ArgKmin for the
+// Euclidean metric: distances ||y||² − 2·x·y (the query's own norm, the
+// same for all rows, left out) by matrix products of chunks, each pushed in
+// training order into scikit-learn's max-heap of k distances.
+func (m *KNN) predictBrute(X [][]float64) ([]int, error) {
+	if len(m.X) == 0 || len(m.Classes) == 0 || len(m.Y) != len(m.X) || m.K <= 0 {
+		return nil, ErrNotFitted
+	}
+	d, n := len(m.X[0]), len(m.X)
+	if d == 0 {
+		return nil, badInput("KNN: rows have no features")
+	}
+	if err := checkRows(m.X, d); err != nil {
+		return nil, err
+	}
+	for _, c := range m.Y {
+		if c < 0 || c >= len(m.Classes) {
+			return nil, badInput("KNN: label index %d out of range", c)
+		}
+	}
+	if err := checkRows(X, d); err != nil {
+		return nil, err
+	}
+	k := min(m.K, n)
+	Y := make([]float64, n*d)
+	ysq := make([]float64, n)
+	for i, r := range m.X {
+		copy(Y[i*d:], r)
+		ysq[i] = dot(r, r)
+	}
+	Ym := blas64.General{Rows: n, Cols: d, Stride: d, Data: Y}
+	const chunk = 256
+	q := make([]float64, chunk*d)
+	z := make([]float64, chunk*n)
+	dist, idx := make([]float64, k), make([]int, k)
+	votes := make([]int, len(m.Classes))
+	out := make([]int, len(X))
+	for lo := 0; lo < len(X); lo += chunk {
+		hi := min(lo+chunk, len(X))
+		for r := lo; r < hi; r++ {
+			copy(q[(r-lo)*d:], X[r])
+		}
+		Q := blas64.General{Rows: hi - lo, Cols: d, Stride: d, Data: q}
+		Z := blas64.General{Rows: hi - lo, Cols: n, Stride: n, Data: z}
+		blas64.Gemm(blas.NoTrans, blas.Trans, -2, Q, Ym, 0, Z)
+		for r := lo; r < hi; r++ {
+			for j := range dist {
+				dist[j], idx[j] = math.Inf(1), 0
+			}
+			zr := z[(r-lo)*n : (r-lo+1)*n]
+			for i, v := range zr {
+				if v+ysq[i] < dist[0] {
+					skHeapPush(dist, idx, v+ysq[i], i)
+				}
+			}
+			if m.Weights == "distance" {
+				// scikit-learn's exact distances: ||x||² added back, at least 0.
+				xsq := dot(X[r], X[r])
+				h := make([]nbr, k)
+				for j := range h {
+					h[j] = nbr{max(dist[j]+xsq, 0), idx[j]}
+				}
+				out[r] = m.Classes[distanceVote(h, m.Y, len(m.Classes))]
+				continue
+			}
+			clear(votes)
+			for _, i := range idx {
+				votes[m.Y[i]]++
+			}
+			out[r] = m.Classes[argmaxInt(votes)]
+		}
+	}
+	return out, nil
+}
+
+// skHeapPush is scikit-learn's heap_push (sklearn/utils/_heap.pyx): a
+// max-heap of fixed size over dist; a value not smaller than the largest is
+// dropped, else it replaces the largest and sifts down.
+func skHeapPush(dist []float64, idx []int, v float64, i int) {
+	size := len(dist)
+	if v >= dist[0] {
+		return
+	}
+	cur := 0
+	for {
+		l := 2*cur + 1
+		r := l + 1
+		var sw int
+		switch {
+		case l >= size:
+			dist[cur], idx[cur] = v, i
+			return
+		case r >= size:
+			if dist[l] > v {
+				sw = l
+			} else {
+				dist[cur], idx[cur] = v, i
+				return
+			}
+		case dist[l] >= dist[r]:
+			if v < dist[l] {
+				sw = l
+			} else {
+				dist[cur], idx[cur] = v, i
+				return
+			}
+		default:
+			if v < dist[r] {
+				sw = r
+			} else {
+				dist[cur], idx[cur] = v, i
+				return
+			}
+		}
+		dist[cur], idx[cur] = dist[sw], idx[sw]
+		cur = sw
 	}
 }
