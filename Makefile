@@ -5,7 +5,7 @@ GO ?= go
 BIN := .tools/bin
 DATA_REF := azblob://datasets/iris/iris.csv
 
-.PHONY: demo up down test vet workflowcheck bench tools build iris-data clean
+.PHONY: demo up down test vet workflowcheck bench golden tools build iris-data clean
 
 ## demo: start the stack, upload the iris data, start a worker, run one pipeline
 demo: tools build up
@@ -36,10 +36,16 @@ workflowcheck:
 	$(GO) run go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0 ./workflows/... ./examples/...
 
 ## bench: the pipeline against Temporal's floor, runctx and training, in one
-## run on its own dev server and Azurite; writes bench/results.md
+## run on its own dev server and Azurite, and the six models against
+## scikit-learn when python3-sklearn is installed; writes bench/results.md
 bench: tools
 	$(GO) test -run '^$$' -bench . -benchmem ./runctx/ ./ml/ ./datastore/
-	$(GO) run ./bench
+	$(GO) run ./bench -sklearn iris,digits,10000,100000
+
+## golden: regenerate ml/testdata/golden (expected figures) from scikit-learn
+## 1.2.1: apt-get install python3-sklearn python3-pandas; not part of make test
+golden:
+	/usr/bin/python3 scripts/golden.py
 
 tools:
 	@scripts/tools.sh
