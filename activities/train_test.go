@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -53,6 +54,27 @@ func TestTrainOffline(t *testing.T) {
 	}
 	assert.Equal(t, best, res.Step.Metrics["accuracy"], "accuracy is the best validation accuracy")
 	assert.Equal(t, []any{"LR", "LDA", "KNN", "CART", "NB", "SVM"}, rec.Tables["cross-validation"]["model"])
+
+	// The figures are scikit-learn's (ml/testdata/golden/iris.json, from
+	// scripts/golden.py); CART's equal-gain splits are random in
+	// scikit-learn, so only the others are compared.
+	var golden struct {
+		Models map[string]struct {
+			Accuracy float64 `json:"accuracy"`
+		} `json:"models"`
+		BestModel string  `json:"best_model"`
+		Accuracy  float64 `json:"accuracy"`
+	}
+	b, err := os.ReadFile(filepath.Join("..", "ml", "testdata", "golden", "iris.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &golden))
+	for _, name := range ml.Names {
+		if name != "CART" {
+			assert.Equal(t, golden.Models[name].Accuracy, rec.Metrics[name+"_accuracy"][0].Value, name)
+		}
+	}
+	assert.Equal(t, golden.BestModel, res.Step.Tags["best_model"])
+	assert.Equal(t, golden.Accuracy, res.Step.Metrics["accuracy"])
 
 	out, err := os.ReadFile(run.OutputRef("outputs/output.txt"))
 	require.NoError(t, err)
