@@ -85,12 +85,12 @@ func (opts AzureOptions) NewClient() (*azblob.Client, error) {
 		if cred == nil {
 			var err error
 			if cred, err = azidentity.NewDefaultAzureCredential(nil); err != nil {
-				return nil, fmt.Errorf("datastore: azure credential for %s: %w", opts.AccountURL, err)
+				return nil, ScrubError(fmt.Errorf("datastore: azure credential for %s: %w", Scrub(opts.AccountURL), err))
 			}
 		}
 		c, err := azblob.NewClient(opts.AccountURL, cred, opts.ClientOptions)
 		if err != nil {
-			return nil, fmt.Errorf("datastore: azure blob client for %s: %w", opts.AccountURL, err)
+			return nil, ScrubError(fmt.Errorf("datastore: azure blob client for %s: %w", Scrub(opts.AccountURL), err))
 		}
 		return c, nil
 	}
@@ -122,7 +122,7 @@ func (a *AzureBlob) Read(ctx context.Context, containerName, name string) (io.Re
 	if resp.ContentLength != nil {
 		info.Size = *resp.ContentLength
 	}
-	return resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: readRetries}), info, nil
+	return scrubReader{resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: readRetries})}, info, nil
 }
 
 // Write stores r as a block blob. A body of up to one block goes in one
@@ -253,24 +253,27 @@ func (a *AzureBlob) Delete(ctx context.Context, containerName, name string) erro
 
 // azErr maps Azure error codes onto the package sentinels and names the
 // blob. Other errors (network, 5xx, throttling) are wrapped as they are,
-// so callers treat them as transient.
+// so callers treat them as transient. Every message is scrubbed of the
+// request's query string (a SAS token's sig=…), while the chain keeps the
+// original error: errors.Is finds the sentinels, bloberror.HasCode the
+// Azure code.
 func azErr(op, containerName, name string, err error) error {
 	where := "azblob://" + containerName + "/" + name
 	switch {
 	case bloberror.HasCode(err, bloberror.BlobNotFound, bloberror.ContainerNotFound):
-		return fmt.Errorf("datastore: %s %s: %w", op, where, ErrNotFound)
+		return wrapScrubbed(fmt.Sprintf("datastore: %s %s: %v", op, where, ErrNotFound), ErrNotFound, err)
 	case bloberror.HasCode(err, bloberror.ConditionNotMet, bloberror.BlobAlreadyExists):
-		return fmt.Errorf("datastore: %s %s: %w", op, where, ErrPreconditionFailed)
+		return wrapScrubbed(fmt.Sprintf("datastore: %s %s: %v", op, where, ErrPreconditionFailed), ErrPreconditionFailed, err)
 	}
 	var re *azcore.ResponseError
 	if errors.As(err, &re) {
 		switch re.StatusCode {
 		case http.StatusNotFound:
-			return fmt.Errorf("datastore: %s %s: %w", op, where, ErrNotFound)
+			return wrapScrubbed(fmt.Sprintf("datastore: %s %s: %v", op, where, ErrNotFound), ErrNotFound, err)
 		case http.StatusPreconditionFailed:
-			return fmt.Errorf("datastore: %s %s: %w", op, where, ErrPreconditionFailed)
+			return wrapScrubbed(fmt.Sprintf("datastore: %s %s: %v", op, where, ErrPreconditionFailed), ErrPreconditionFailed, err)
 		}
-		return fmt.Errorf("datastore: %s %s: %s %d %s", op, where, re.ErrorCode, re.StatusCode, http.StatusText(re.StatusCode))
+		return wrapScrubbed(fmt.Sprintf("datastore: %s %s: %s %d %s", op, where, re.ErrorCode, re.StatusCode, http.StatusText(re.StatusCode)), err)
 	}
-	return fmt.Errorf("datastore: %s %s: %w", op, where, err)
+	return wrapScrubbed(fmt.Sprintf("datastore: %s %s: %v", op, where, err), err)
 }
