@@ -55,14 +55,14 @@ func TestEndToEnd(t *testing.T) {
 	var identities []string
 
 	first := runStarter(t, "--model-name", model, "--threshold", "0")
-	assert.Equal(t, "COMPLETED", first.Status, first.Error)
+	assert.Equal(t, "Completed", first.Status, first.Error)
 	checkBest(t, first)
 	assert.True(t, first.Registered, "a fresh model name registers: %s", first.Reason)
 	assert.Equal(t, 1, first.ModelVersion)
 	identities = append(identities, checkOverlap(t, first.WorkflowID)...)
 
 	second := runStarter(t, "--model-name", model, "--threshold", "0")
-	assert.Equal(t, "COMPLETED", second.Status, second.Error)
+	assert.Equal(t, "Completed", second.Status, second.Error)
 	checkBest(t, second)
 	assert.False(t, second.Registered)
 	assert.Zero(t, second.ModelVersion)
@@ -87,7 +87,7 @@ func TestEndToEndBadData(t *testing.T) {
 	put(t, ref, "sepal-length,sepal-width,petal-length,petal-width,class\n5.1,3.5,1.4,0.2,setosa\n4.9,3.0,1.4,setosa\n")
 	out, code := starter(t, "--data", ref, "--model-name", "fanout-bad")
 	assert.Equal(t, 1, code)
-	assert.Equal(t, "FAILED", out.Status)
+	assert.Equal(t, "Failed", out.Status)
 	assert.Contains(t, out.Error, "short-row.csv:3")
 	assert.Equal(t, []string{"Prepare"}, activityTypes(t, out.WorkflowID))
 }
@@ -103,7 +103,7 @@ func TestStarterSummary(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	require.Len(t, lines, 4, "%s", b)
 	assert.Regexp(t, `^started fanout-\S+ \(run \S+\)$`, lines[0])
-	assert.Regexp(t, `^fanout-\S+: COMPLETED$`, lines[1])
+	assert.Regexp(t, `^fanout-\S+: Completed$`, lines[1])
 	assert.Regexp(t, `^best model (LR|LDA|KNN|CART|NB|SVM), accuracy 0\.\d{4}$`, lines[2])
 	assert.Regexp(t, `^not registered: accuracy 0\.\d{4} is not above the threshold 1\.0000$`, lines[3])
 }

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/google/uuid"
 	"go.temporal.io/api/enums/v1"
@@ -95,7 +94,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 
 	var res fanout.Result
-	out := Output{WorkflowID: we.GetID(), Status: "COMPLETED"}
+	out := Output{WorkflowID: we.GetID(), Status: enums.WORKFLOW_EXECUTION_STATUS_COMPLETED.String()}
 	if err := we.Get(ctx, &res); err != nil {
 		out.Status, out.Error = status(ctx, c, we), rootCause(err)
 	}
@@ -112,20 +111,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 	} else {
 		printSummary(stdout, out)
 	}
-	if out.Status != "COMPLETED" {
+	if out.Status != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED.String() {
 		return 1
 	}
 	return 0
 }
 
-// status returns the workflow's status: FAILED, TIMED_OUT, TERMINATED…
+// status returns the workflow's status as the temporal CLI prints it:
+// Failed, TimedOut, Terminated…
 func status(ctx context.Context, c client.Client, we client.WorkflowRun) string {
 	d, err := c.DescribeWorkflowExecution(ctx, we.GetID(), we.GetRunID())
 	if err != nil {
-		return "UNKNOWN"
+		return "Unknown"
 	}
-	s := d.GetWorkflowExecutionInfo().GetStatus()
-	return strings.TrimPrefix(enums.WorkflowExecutionStatus_name[int32(s)], "WORKFLOW_EXECUTION_STATUS_")
+	return d.GetWorkflowExecutionInfo().GetStatus().String()
 }
 
 // rootCause returns the message of the innermost error, which names the
