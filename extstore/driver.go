@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -57,6 +58,9 @@ const (
 	ClaimBlob          = "blob"
 	ClaimHashAlgorithm = "hash_algorithm"
 	ClaimHashValue     = "hash_value"
+	// ClaimSize is the serialized payload's size in bytes; claims written
+	// before it existed lack it, and are read up to MaxPayloadSize.
+	ClaimSize = "size"
 
 	hashAlgorithm = "sha256"
 	contentType   = "application/x-protobuf"
@@ -67,6 +71,10 @@ const (
 // ErrNotFound is wrapped by Retrieve's error when a claimed blob (or its
 // container) does not exist.
 var ErrNotFound = errors.New("payload blob not found")
+
+// ErrTooLarge is wrapped by Retrieve's error when a blob is larger than
+// its claim's size (or MaxPayloadSize): nothing beyond that is read.
+var ErrTooLarge = errors.New("payload blob too large")
 
 // ErrDigestMismatch is wrapped by Retrieve's error when a blob's content does
 // not hash to the digest in its claim.
@@ -189,21 +197,31 @@ func Digest(data []byte) string {
 // Claim is the decoded form of a claim's data.
 type Claim struct {
 	Container, Blob, Digest string
+	// Size is the serialized payload's size; 0 when the claim does not
+	// say (claims written before the size was recorded), which bounds a
+	// read by MaxPayloadSize instead.
+	Size int64
 }
 
 // ClaimData returns the claim persisted in history for c.
 func (c Claim) ClaimData() map[string]string {
-	return map[string]string{
+	m := map[string]string{
 		ClaimContainer:     c.Container,
 		ClaimBlob:          c.Blob,
 		ClaimHashAlgorithm: hashAlgorithm,
 		ClaimHashValue:     c.Digest,
 	}
+	if c.Size > 0 {
+		m[ClaimSize] = strconv.FormatInt(c.Size, 10)
+	}
+	return m
 }
 
 func (c Claim) String() string { return "azblob://" + c.Container + "/" + c.Blob }
 
-// ParseClaim decodes and checks a claim's data.
+// ParseClaim decodes and checks a claim's data: a sha256 digest, a blob
+// name ending in sha256/<digest> (content-addressed, as Store names them)
+// and, when present, a size.
 func ParseClaim(data map[string]string) (Claim, error) {
 	c := Claim{Container: data[ClaimContainer], Blob: data[ClaimBlob], Digest: data[ClaimHashValue]}
 	for _, f := range []struct{ key, v string }{{ClaimContainer, c.Container}, {ClaimBlob, c.Blob}, {ClaimHashValue, c.Digest}} {
@@ -216,6 +234,16 @@ func ParseClaim(data map[string]string) (Claim, error) {
 	}
 	if b, err := hex.DecodeString(c.Digest); err != nil || len(b) != sha256.Size {
 		return Claim{}, fmt.Errorf("extstore: claim for %s: %q is not a sha256 hex digest", c, c.Digest)
+	}
+	if c.Blob != BlobName("", c.Digest) && !strings.HasSuffix(c.Blob, "/"+BlobName("", c.Digest)) {
+		return Claim{}, fmt.Errorf("extstore: claim for %s: blob name is not <prefix>/sha256/<its digest>", c)
+	}
+	if v, ok := data[ClaimSize]; ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return Claim{}, fmt.Errorf("extstore: claim for %s: size %q is not a byte count", c, v)
+		}
+		c.Size = n
 	}
 	return c, nil
 }
@@ -239,7 +267,7 @@ func (d *Driver) Store(ctx converter.StorageDriverStoreContext, payloads []*comm
 			return nil, fmt.Errorf("extstore: payload %d is %d bytes, over the driver's maximum of %d", i, len(data), d.maxSize)
 		}
 		digest := Digest(data)
-		prep[i] = prepared{data: data, claim: Claim{Container: d.container, Blob: d.BlobName(digest), Digest: digest}}
+		prep[i] = prepared{data: data, claim: Claim{Container: d.container, Blob: d.BlobName(digest), Digest: digest, Size: int64(len(data))}}
 	}
 	if err := d.ensureContainer(ctx.Context); err != nil {
 		return nil, err
@@ -270,7 +298,7 @@ func (d *Driver) upload(ctx context.Context, p prepared) error {
 	if _, err := bc.GetProperties(ctx, nil); err == nil {
 		return nil
 	} else if !isNotFound(err) {
-		return fmt.Errorf("extstore: check %s: %w", p.claim, err)
+		return datastore.ScrubError(fmt.Errorf("extstore: check %s: %w", p.claim, err))
 	}
 	_, err := bc.UploadBuffer(ctx, p.data, &blockblob.UploadBufferOptions{
 		BlockSize:        uploadBlock,
@@ -279,7 +307,7 @@ func (d *Driver) upload(ctx context.Context, p prepared) error {
 		AccessConditions: &blob.AccessConditions{ModifiedAccessConditions: &blob.ModifiedAccessConditions{IfNoneMatch: to.Ptr(azcore.ETagAny)}},
 	})
 	if err != nil && !bloberror.HasCode(err, bloberror.BlobAlreadyExists, bloberror.ConditionNotMet) {
-		return fmt.Errorf("extstore: upload %s (%d bytes): %w", p.claim, len(p.data), err)
+		return datastore.ScrubError(fmt.Errorf("extstore: upload %s (%d bytes): %w", p.claim, len(p.data), err))
 	}
 	return nil
 }
@@ -315,30 +343,45 @@ func (d *Driver) Retrieve(ctx converter.StorageDriverRetrieveContext, claims []c
 	return out, nil
 }
 
+// download reads the claimed blob, never more than the claim's size (or
+// MaxPayloadSize when the claim has none).
 func (d *Driver) download(ctx context.Context, c Claim) (*commonpb.Payload, error) {
+	limit := int64(d.maxSize)
+	if c.Size > 0 && c.Size < limit {
+		limit = c.Size
+	}
 	resp, err := d.blob(c.Container, c.Blob).DownloadStream(ctx, nil)
 	if err != nil {
 		if isNotFound(err) {
 			return nil, fmt.Errorf("extstore: retrieve %s: %w (deleted, or stored through another storage account?)", c, ErrNotFound)
 		}
-		return nil, fmt.Errorf("extstore: retrieve %s: %w", c, err)
+		return nil, datastore.ScrubError(fmt.Errorf("extstore: retrieve %s: %w", c, err))
 	}
 	body := resp.NewRetryReader(ctx, &blob.RetryReaderOptions{MaxRetries: readRetries})
 	defer body.Close()
+	if resp.ContentLength != nil && *resp.ContentLength > limit {
+		return nil, fmt.Errorf("extstore: retrieve %s: %w: blob is %d bytes, over the %d the claim allows", c, ErrTooLarge, *resp.ContentLength, limit)
+	}
 	var buf bytes.Buffer
-	if resp.ContentLength != nil && *resp.ContentLength > 0 && *resp.ContentLength <= int64(d.maxSize) {
+	if resp.ContentLength != nil && *resp.ContentLength > 0 {
 		buf.Grow(int(*resp.ContentLength))
 	}
-	if _, err := io.Copy(&buf, body); err != nil {
-		return nil, fmt.Errorf("extstore: retrieve %s: read: %w", c, err)
+	n, err := io.Copy(&buf, io.LimitReader(body, limit+1))
+	if err != nil {
+		return nil, datastore.ScrubError(fmt.Errorf("extstore: retrieve %s: read: %w", c, err))
+	}
+	if n > limit {
+		return nil, fmt.Errorf("extstore: retrieve %s: %w: blob is over the %d bytes the claim allows", c, ErrTooLarge, limit)
 	}
 	return decodeBlob(c, buf.Bytes())
 }
 
-// decodeBlob checks data against c's digest and decodes the payload.
+// decodeBlob checks data against c's digest and decodes the payload. The
+// error names the claim's digest only, never the content's: that would be
+// the digest of a blob the caller may not know.
 func decodeBlob(c Claim, data []byte) (*commonpb.Payload, error) {
 	if got := Digest(data); got != c.Digest {
-		return nil, fmt.Errorf("extstore: retrieve %s: %w: claim says sha256 %s, content is %s", c, ErrDigestMismatch, c.Digest, got)
+		return nil, fmt.Errorf("extstore: retrieve %s: %w: the content does not hash to the claim's sha256", c, ErrDigestMismatch)
 	}
 	var p commonpb.Payload
 	if err := proto.Unmarshal(data, &p); err != nil {
@@ -361,7 +404,7 @@ func (d *Driver) ensureContainer(ctx context.Context) error {
 	}
 	_, err := d.client.CreateContainer(ctx, d.container, nil)
 	if err != nil && !bloberror.HasCode(err, bloberror.ContainerAlreadyExists) {
-		return fmt.Errorf("extstore: create container %q: %w", d.container, err)
+		return datastore.ScrubError(fmt.Errorf("extstore: create container %q: %w", d.container, err))
 	}
 	d.ready = true
 	return nil

@@ -30,12 +30,17 @@ func TestBlobName(t *testing.T) {
 
 func TestParseClaim(t *testing.T) {
 	digest := Digest([]byte("x"))
-	good := Claim{Container: "c1c", Blob: "sha256/" + digest, Digest: digest}
+	good := Claim{Container: "c1c", Blob: "sha256/" + digest, Digest: digest, Size: 12}
 	got, err := ParseClaim(good.ClaimData())
 	require.NoError(t, err)
 	assert.Equal(t, good, got)
-	assert.Equal(t, map[string]string{"container": "c1c", "blob": "sha256/" + digest, "hash_algorithm": "sha256", "hash_value": digest}, good.ClaimData(),
+	assert.Equal(t, map[string]string{"container": "c1c", "blob": "sha256/" + digest, "hash_algorithm": "sha256", "hash_value": digest, "size": "12"}, good.ClaimData(),
 		"the claim layout is persisted in histories")
+	// Claims written before the size was recorded still parse.
+	old := map[string]string{"container": "c1c", "blob": "p/sha256/" + digest, "hash_algorithm": "sha256", "hash_value": digest}
+	got, err = ParseClaim(old)
+	require.NoError(t, err)
+	assert.Equal(t, Claim{Container: "c1c", Blob: "p/sha256/" + digest, Digest: digest}, got)
 
 	for name, mutate := range map[string]func(map[string]string){
 		"no container": func(m map[string]string) { delete(m, ClaimContainer) },
@@ -44,6 +49,10 @@ func TestParseClaim(t *testing.T) {
 		"md5":          func(m map[string]string) { m[ClaimHashAlgorithm] = "md5" },
 		"short digest": func(m map[string]string) { m[ClaimHashValue] = "abcd" },
 		"not hex":      func(m map[string]string) { m[ClaimHashValue] = strings.Repeat("z", 64) },
+		"other blob":   func(m map[string]string) { m[ClaimBlob] = "secrets/model.bin" },
+		"other digest": func(m map[string]string) { m[ClaimBlob] = "sha256/" + Digest([]byte("y")) },
+		"suffix only":  func(m map[string]string) { m[ClaimBlob] = "xsha256/" + digest },
+		"bad size":     func(m map[string]string) { m[ClaimSize] = "-1" },
 	} {
 		t.Run(name, func(t *testing.T) {
 			m := good.ClaimData()
@@ -69,6 +78,7 @@ func TestDecodeBlobChecksDigest(t *testing.T) {
 	_, err = decodeBlob(c, tampered)
 	require.ErrorIs(t, err, ErrDigestMismatch)
 	assert.Contains(t, err.Error(), "azblob://c1c/sha256/x")
+	assert.NotContains(t, err.Error(), Digest(tampered), "the error never tells the digest of what is stored")
 }
 
 func TestNewAzureBlobDriverDefaultsAndValidation(t *testing.T) {
