@@ -14,6 +14,7 @@
 //	starter schedule create|list|delete    Temporal Schedules of pipelines
 //	starter history export <id> <file>     a workflow history, for replay tests
 //	starter codec-server                   lets the Web UI show payloads offloaded to Azure Blob
+//	starter reuse ls|rm                    step reuse entries
 //
 // Statuses are the temporal CLI's: a pipeline is Running, Completed, Failed,
 // Canceled, Terminated, ContinuedAsNew or TimedOut; a step is Queued,
@@ -145,6 +146,7 @@ func newRootCmd(c *cli) *cobra.Command {
 		newScheduleCmd(c),
 		newHistoryCmd(c),
 		newCodecServerCmd(c),
+		newReuseCmd(c),
 	)
 	// cobra's completion command, made now so that it, too, refuses what
 	// is not one of its shells with a usage error.

@@ -50,6 +50,7 @@ func pipelineFlags(fs *pflag.FlagSet) *workflows.PipelineInput {
 	fs.Int64Var(&in.Seed, "seed", workflows.DefaultSeed, "seed of the train/validation split")
 	fs.Float64Var(&in.ValidationSize, "validation-size", workflows.DefaultValidationSize, "share of rows held out for validation")
 	fs.StringVar(&in.Outputs, "outputs", "", "datastore prefix for run outputs (default: the worker's, "+runctx.EnvRuns+" or "+runctx.DefaultRuns+")")
+	fs.BoolVar(&in.NoReuse, "no-reuse", false, "train again even when an earlier run trained on the same data with the same settings")
 	return in
 }
 

@@ -36,6 +36,7 @@ type showStep struct {
 	RunID             string                            `json:"run_id"`
 	Status            string                            `json:"status"`
 	Reason            string                            `json:"reason,omitempty"`
+	ReusedFrom        string                            `json:"reused_from,omitempty"`
 	Tags              map[string]string                 `json:"tags"`
 	Properties        map[string]string                 `json:"properties"`
 	Metrics           map[string][]float64              `json:"metrics"`
@@ -145,7 +146,7 @@ func loadShow(ctx context.Context, c client.Client, plugin *runctx.Plugin, workf
 
 	rs := runctx.NewStorage(plugin.Store())
 	for _, s := range steps {
-		st := showStep{Name: s.Name, RunID: s.RunID, Status: s.Status, Reason: s.Reason, Tags: s.Tags, Properties: s.Properties, Metrics: map[string][]float64{}}
+		st := showStep{Name: s.Name, RunID: s.RunID, Status: s.Status, Reason: s.Reason, ReusedFrom: s.ReusedFrom, Tags: s.Tags, Properties: s.Properties, Metrics: map[string][]float64{}}
 		for k, v := range s.Metrics {
 			st.Metrics[k] = []float64{v}
 		}
@@ -160,6 +161,7 @@ func loadShow(ctx context.Context, c client.Client, plugin *runctx.Plugin, workf
 				return nil, err
 			default:
 				st.Status, st.Tags, st.Properties = rec.Status, rec.Tags, rec.Properties
+				st.ReusedFrom = rec.ReusedFrom
 				st.Tables, st.ConfusionMatrices, st.Record = rec.Tables, rec.ConfusionMatrices, s.RecordRef
 				for name, pts := range rec.Metrics {
 					vals := make([]float64, len(pts))
@@ -204,6 +206,9 @@ func printShow(w io.Writer, out *showOutput) {
 		fmt.Fprintf(w, "\nstep %s (%s)  %s", s.Name, s.RunID, s.Status)
 		if s.Reason != "" {
 			fmt.Fprintf(w, ": %s", s.Reason)
+		}
+		if s.ReusedFrom != "" {
+			fmt.Fprintf(w, " from %s", s.ReusedFrom)
 		}
 		fmt.Fprintln(w)
 		printMaps(w, "  ", s.Tags, s.Properties, s.Metrics)

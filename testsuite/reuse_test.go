@@ -2,6 +2,7 @@ package testsuite
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -101,7 +102,7 @@ func TestStepReuse(t *testing.T) {
 	computed := trainStep(t, first)
 	require.Equal(t, runctx.StatusCompleted, computed.Status)
 
-	_, second, err := runPipeline(t, workflows.TaskQueue, in)
+	secondRun, second, err := runPipeline(t, workflows.TaskQueue, in)
 	require.NoError(t, err)
 	reused := trainStep(t, second)
 	assert.Equal(t, runctx.StatusReused, reused.Status)
@@ -116,6 +117,43 @@ func TestStepReuse(t *testing.T) {
 	assert.Equal(t, computed.RunID, rec.ReusedFrom)
 	assert.Equal(t, readRecord(t, computed.RecordRef).Metrics["LDA_accuracy"][0].Value, rec.Metrics["LDA_accuracy"][0].Value)
 	assert.Len(t, reuseEntries(t, data), 1)
+
+	t.Run("starter", func(t *testing.T) {
+		stdout, stderr, code := starter(t, "show", secondRun.GetID(), "-o", "json")
+		require.Equal(t, 0, code, stderr)
+		var shown struct {
+			Steps []struct {
+				Name, Status string
+				ReusedFrom   string `json:"reused_from"`
+			} `json:"steps"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(stdout), &shown))
+		require.NotEmpty(t, shown.Steps)
+		assert.Equal(t, activities.StepTrain, shown.Steps[0].Name)
+		assert.Equal(t, runctx.StatusReused, shown.Steps[0].Status)
+		assert.Equal(t, computed.RunID, shown.Steps[0].ReusedFrom)
+
+		stdout, stderr, code = starter(t, "reuse", "ls", activities.StepTrain, "-o", "json")
+		require.Equal(t, 0, code, stderr)
+		var entries []struct {
+			Key   string `json:"key"`
+			RunID string `json:"run_id"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(stdout), &entries))
+		var key string
+		for _, e := range entries {
+			if e.RunID == computed.RunID {
+				key = e.Key
+			}
+		}
+		require.NotEmpty(t, key, "starter reuse ls lists the entry the first run made")
+		_, stderr, code = starter(t, "reuse", "rm", activities.StepTrain, key)
+		require.Equal(t, 0, code, stderr)
+		_, res, err := runPipeline(t, workflows.TaskQueue, in)
+		require.NoError(t, err)
+		computed = trainStep(t, res)
+		assert.Equal(t, runctx.StatusCompleted, computed.Status, "with its entry removed the step computes again")
+	})
 
 	t.Run("opted out", func(t *testing.T) {
 		off := in
