@@ -2,8 +2,10 @@
 # stack.sh up|down|status: the local stack of `make up`/`make demo`: the
 # Temporal dev server (gRPC 127.0.0.1:7233, Web UI 8233, SQLite under
 # .tools/), Azurite (blob 127.0.0.1:10000) and a worker. `up` starts only what
-# does not already answer and records the process IDs it started; `down`
-# stops only those.
+# does not already answer and records the process IDs it started, each with
+# its start time; `down` stops only those, and only while the recorded PID
+# still is the process it started (same start time): a stale PID file, whose
+# PID the system has since given to another process, is removed unsignalled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOOLS="$PWD/.tools"
@@ -11,6 +13,40 @@ RUN="$TOOLS/run"
 mkdir -p "$RUN"
 
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# started_at PID: the start time of process PID (clock ticks after boot,
+# from /proc; else ps's lstart), which tells one process with that PID from
+# a later one. Prints nothing when there is no such process.
+started_at() {
+	local s
+	if [ -r "/proc/$1/stat" ]; then
+		s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+		s=${s##*) } # the fields after "(comm)", which may hold spaces
+		# shellcheck disable=SC2086
+		set -- $s
+		echo "${20}" # field 22 of stat: starttime
+	else
+		ps -o lstart= -p "$1" 2>/dev/null | tr -s ' ' | sed 's/^ //' || true
+	fi
+}
+
+# record NAME PID: the PID file holds "PID START".
+record() {
+	echo "$2 $(started_at "$2")" >"$RUN/$1.pid"
+}
+
+# running NAME: prints the recorded PID when it is still the process that
+# was started (a live PID with the recorded start time); else nothing.
+running() {
+	local f="$RUN/$1.pid" pid start now
+	[ -f "$f" ] || return 0
+	read -r pid start <"$f" || true
+	case "$pid" in '' | *[!0-9]*) return 0 ;; esac
+	[ -n "${start:-}" ] || return 0
+	now=$(started_at "$pid")
+	[ -n "$now" ] && [ "$now" = "$start" ] && echo "$pid"
+	return 0
+}
 
 wait_port() {
 	for _ in $(seq 1 300); do
@@ -29,17 +65,19 @@ start() { # name port command...
 		return
 	fi
 	setsid "$@" >"$RUN/$name.log" 2>&1 </dev/null &
-	echo $! >"$RUN/$name.pid"
+	record "$name" $!
 	wait_port "$name" "$port"
-	echo "    $name started (pid $(cat "$RUN/$name.pid")) on 127.0.0.1:$port"
+	echo "    $name started (pid $(running "$name")) on 127.0.0.1:$port"
 }
 
 stop() { # name
 	local f="$RUN/$1.pid"
 	[ -f "$f" ] || return 0
 	local pid
-	pid=$(cat "$f")
-	if kill -0 "$pid" 2>/dev/null; then
+	pid=$(running "$1")
+	if [ -z "$pid" ]; then
+		echo "    $1: stale PID file ($(cat "$f")): that process is gone or another one now has its PID; not signalled"
+	elif kill -0 "$pid" 2>/dev/null; then
 		kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid"
 		for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
 		kill -KILL -- "-$pid" 2>/dev/null || true
@@ -66,19 +104,19 @@ up)
 	echo "    Web UI: http://localhost:8233"
 	;;
 worker)
-	if [ -f "$RUN/worker.pid" ] && kill -0 "$(cat "$RUN/worker.pid")" 2>/dev/null; then
-		echo "    worker already running (pid $(cat "$RUN/worker.pid"))"
+	if [ -n "$(running worker)" ]; then
+		echo "    worker already running (pid $(running worker))"
 		exit 0
 	fi
 	# The dev server is on this machine: requests need no gzip.
 	PIPELINE_GRPC_COMPRESSION="${PIPELINE_GRPC_COMPRESSION:-none}" setsid "$2" >"$RUN/worker.log" 2>&1 </dev/null &
-	echo $! >"$RUN/worker.pid"
+	record worker $!
 	for _ in $(seq 1 100); do
 		grep -q "worker started" "$RUN/worker.log" && break
-		kill -0 "$(cat "$RUN/worker.pid")" 2>/dev/null || { cat "$RUN/worker.log" >&2; exit 1; }
+		[ -n "$(running worker)" ] || { cat "$RUN/worker.log" >&2; exit 1; }
 		sleep 0.2
 	done
-	echo "    worker started (pid $(cat "$RUN/worker.pid")), log $RUN/worker.log"
+	echo "    worker started (pid $(running worker)), log $RUN/worker.log"
 	;;
 down)
 	echo "==> stopping what make up / make demo started"
