@@ -75,9 +75,10 @@ func (a *activityInbound) Init(outbound interceptor.ActivityOutboundInterceptor)
 // (ValidateSegment): the error is non-retryable.
 const ErrTypeInvalidName = "InvalidName"
 
-// invalidName returns err as a non-retryable application error.
+// invalidName returns err as a non-retryable application error; its
+// message is the whole error (no cause repeats it).
 func invalidName(err error) error {
-	return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidName, err)
+	return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidName, nil)
 }
 
 func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {

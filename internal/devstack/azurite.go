@@ -83,6 +83,23 @@ func startAzurite(port int, dir string, store ...string) (*Azurite, error) {
 // Pid returns Azurite's process ID.
 func (a *Azurite) Pid() int { return a.proc.Pid() }
 
+// Restart starts Azurite again on the same port and folder, after Stop:
+// clients reconnect to the same endpoint and find the same blobs.
+func (a *Azurite) Restart() error {
+	if !a.proc.exited() {
+		return fmt.Errorf("harness: restart Azurite: it is still running (pid %d)", a.Pid())
+	}
+	if a.Location == "" {
+		return fmt.Errorf("harness: restart Azurite: it kept its data in memory")
+	}
+	b, err := StartAzuriteOn(a.Location, a.Port)
+	if err != nil {
+		return err
+	}
+	a.proc = b.proc
+	return nil
+}
+
 // Stop stops Azurite; its data stays in Location.
 func (a *Azurite) Stop() { a.proc.stop() }
 

@@ -18,6 +18,7 @@ type DevServer struct {
 	UIPort    int
 	Namespace string
 	proc      *process
+	args      []string // the command line, to restart on the same file and ports
 }
 
 // DevServerOptions configure StartDevServer.
@@ -74,7 +75,7 @@ func StartDevServer(dir string, opt DevServerOptions) (*DevServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &DevServer{HostPort: hostPort(ports[0]), Namespace: "default", proc: p}
+	s := &DevServer{HostPort: hostPort(ports[0]), Namespace: "default", proc: p, args: args}
 	if opt.UI {
 		s.UIPort = ports[3]
 	}
@@ -116,6 +117,43 @@ func (s *DevServer) ClientOptions() client.Options {
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	return client.Options{HostPort: s.HostPort, Namespace: s.Namespace, Logger: log.NewStructuredLogger(quiet),
 		ConnectionOptions: client.ConnectionOptions{GrpcCompression: &client.GrpcCompressionNone{}}}
+}
+
+// Kill ends the dev server at once (SIGKILL), as a crash would: its SQLite
+// file stays, for Restart.
+func (s *DevServer) Kill() { s.proc.kill() }
+
+// Restart starts the dev server again with the same command line: the same
+// SQLite file (the workflows it ran are still there) and the same ports,
+// so clients reconnect on their own. It waits until the frontend answers.
+// The server must have stopped (Kill or Stop).
+func (s *DevServer) Restart() error {
+	if !s.proc.exited() {
+		return fmt.Errorf("harness: restart the dev server: it is still running (pid %d)", s.Pid())
+	}
+	bin, err := tool("bin/temporal")
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		// The ports were just released; another process may not take
+		// them in between on a test machine, but the old listener's
+		// socket may linger a moment.
+		p, err := startProcess("temporal dev server", bin, s.args...)
+		if err != nil {
+			return err
+		}
+		if err = p.waitUntil(90*time.Second, s.ready); err == nil {
+			s.proc = p
+			return nil
+		}
+		p.stop()
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // Stop stops the dev server.
