@@ -52,12 +52,12 @@ func TestValidateSegment(t *testing.T) {
 		assert.NoError(t, ValidateSegment("workflow ID", s), s)
 	}
 	bad := map[string]string{
-		"":                               "empty workflow ID",
-		".":                              `"." path segment`,
-		"..":                             `".." path segment`,
-		"a/../victim":                    "must be one path segment",
-		`a\b`:                            "must be one path segment",
-		"a\nb":                           "control character",
+		"":                                "empty workflow ID",
+		".":                               `"." path segment`,
+		"..":                              `".." path segment`,
+		"a/../victim":                     "must be one path segment",
+		`a\b`:                             "must be one path segment",
+		"a\nb":                            "control character",
 		strings.Repeat("x", MaxSegment+1): "more than the limit of 255",
 	}
 	for s, want := range bad {
