@@ -75,22 +75,22 @@ func run(n, inflight int, out, rows string) error {
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), runtime.GOARCH)
 
 	// 1 and 2: the floor and the pipeline.
-	floor, floorEager, pipe := floorOn(s.client, false), floorOn(s.client, true), pipelineOn(s.client)
+	floor, floorEager, pipe, reused := floorOn(s.client, false), floorOn(s.client, true), pipelineOn(s.client), reusedOn(s.client)
 	tagged := func(ctx context.Context, i int) (client.WorkflowRun, error) {
 		return s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: floorTaskQueue}, FloorTagged)
 	}
 	progress("warming up")
-	if err := warmUp(ctx, s.client, floor, pipe); err != nil {
+	if err := warmUp(ctx, s.client, floor, pipe, reused); err != nil {
 		return err
 	}
 	// Floor and pipeline take turns, so that both see the same machine:
 	// it is shared and its dispatch latency drifts.
-	progress("latency: %d rounds of floor, floor with eager start, pipeline", n)
-	lat, err := interleaved(ctx, s.client, n, floor, floorEager, pipe)
+	progress("latency: %d rounds of floor, floor with eager start, pipeline, pipeline with its training reused", n)
+	lat, err := interleaved(ctx, s.client, n, floor, floorEager, pipe, reused)
 	if err != nil {
 		return err
 	}
-	fl, fe, pl := lat[0], lat[1], lat[2]
+	fl, fe, pl, ru := lat[0], lat[1], lat[2], lat[3]
 	progress("throughput: %d in flight, floor, floor with upserts and pipeline in turn, %d rounds", inflight, rounds)
 	rates, cpu, err := interleavedThroughput(ctx, s.client, inflight, rounds, &s.cpu, floor, tagged, pipe)
 	if err != nil {
@@ -118,6 +118,7 @@ func run(n, inflight int, out, rows string) error {
 	fmt.Fprintf(&r, "| floor with eager workflow start (client in the worker's process), client p50 / server p50 | %s / %s | | |\n",
 		ms(percentile(durations(fe, clientSide), 50)), ms(percentile(durations(fe, serverSide), 50)))
 	writeStretches(&r, fl, pl)
+	writeReuse(&r, fl, pl, ru)
 	writeCPU(&r, &s.cpu, rates, cpu)
 
 	// 3: runctx.
@@ -236,6 +237,18 @@ func writeLatency(r *strings.Builder, fl, pl []latency, compute []time.Duration,
 	fmt.Fprintf(r, "| the same on SQLite's rollback journal (the dev server's default) | %.1f /s | %.1f /s | %.2f× |\n", rollback[0], rollback[1], rollback[1]/rollback[0])
 }
 
+// writeReuse writes the pipeline resubmitted on the same data, its
+// training step reused, beside the floor and the pipeline that trains.
+func writeReuse(r *strings.Builder, fl, pl, ru []latency) {
+	fs, ps, rs := durations(fl, serverSide), durations(pl, serverSide), durations(ru, serverSide)
+	fmt.Fprintf(r, "\n### Step reuse: the training step computed and reused\n\n| measure | floor | pipeline, computed | pipeline, reused | reused ÷ floor |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(r, "| training step, scheduled to completed, p50 | %s | %s | %s | |\n", phaseP50(fl, 1), phaseP50(pl, 1), phaseP50(ru, 1))
+	for _, p := range []float64{50, 90} {
+		fmt.Fprintf(r, "| server duration p%.0f (goal: reused ≤ 1.1× floor) | %s | %s | %s | %.2f× |\n", p,
+			ms(percentile(fs, p)), ms(percentile(ps, p)), ms(percentile(rs, p)), float64(percentile(rs, p))/float64(percentile(fs, p)))
+	}
+}
+
 // writeStretches writes where the time of a pipeline-shaped run goes.
 func writeStretches(r *strings.Builder, fl, pl []latency) {
 	fmt.Fprintf(r, "\n### Where the time goes (server side, p50 of each stretch)\n\n| stretch | floor | pipeline |\n|---|---|---|\n")
@@ -276,7 +289,16 @@ func floorOn(c client.Client, eager bool) starter {
 // that every run registers.
 func pipelineOn(c client.Client) starter {
 	return func(ctx context.Context, i int) (client.WorkflowRun, error) {
-		in := workflows.PipelineInput{Experiment: "bench", ModelName: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i)}
+		in := workflows.PipelineInput{Experiment: "bench", ModelName: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i), NoReuse: true}
+		return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: workflows.TaskQueue}, workflows.TrainingPipeline, in)
+	}
+}
+
+// reusedOn starts the pipeline resubmitted on the same data: after the
+// first, its training step is reused.
+func reusedOn(c client.Client) starter {
+	return func(ctx context.Context, i int) (client.WorkflowRun, error) {
+		in := workflows.PipelineInput{Experiment: "bench-reused", ModelName: fmt.Sprintf("bench-reused-%d-%d", time.Now().UnixNano(), i)}
 		return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: workflows.TaskQueue}, workflows.TrainingPipeline, in)
 	}
 }

@@ -21,8 +21,6 @@ type stack struct {
 	dir    string
 	client client.Client
 	store  datastore.Resolver
-	// plugin is the run context of the pipeline's client.
-	plugin *runctx.Plugin
 	// cpu meters the main dev server, Azurite and this process.
 	cpu   cpuMeter
 	stops []func()
@@ -47,9 +45,6 @@ func startStack() (*stack, error) {
 		return s, err
 	}
 	s.store = datastore.Resolver{Blob: blob, Local: datastore.NewLocal("/")}
-	if s.plugin, err = runctx.NewPlugin(runctx.PluginOptions{Store: s.store}); err != nil {
-		return s, err
-	}
 	srv, c, err := s.server("main", devstack.DevServerOptions{})
 	if err != nil {
 		return s, err
@@ -72,8 +67,13 @@ func (s *stack) server(name string, opts devstack.DevServerOptions) (*devstack.D
 		return nil, nil, err
 	}
 	s.stops = append(s.stops, srv.Stop)
+	// A plugin serves one namespace: each server's client has its own.
+	plugin, err := runctx.NewPlugin(runctx.PluginOptions{Store: s.store})
+	if err != nil {
+		return nil, nil, err
+	}
 	co := srv.ClientOptions()
-	co.Plugins = []client.Plugin{s.plugin}
+	co.Plugins = []client.Plugin{plugin}
 	c, err := client.Dial(co)
 	if err != nil {
 		return nil, nil, err
