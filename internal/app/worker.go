@@ -33,7 +33,18 @@ func NewWorkerWithTrain(c client.Client, taskQueue string, store datastore.Resol
 	w.RegisterActivityWithOptions(train, activity.RegisterOptions{Name: "Train"})
 	w.RegisterActivityWithOptions(acts.LookupChampion, activity.RegisterOptions{Name: "LookupChampion"})
 	w.RegisterActivityWithOptions(acts.RegisterModel, activity.RegisterOptions{Name: "RegisterModel"})
+	RegisterSweep(w, activities.NewSweep(acts.Data))
 	return w
+}
+
+// RegisterSweep registers the hyperparameter sweep and its steps on w; sw
+// keeps the worker's cache of prepared data. The champion lookup and the
+// registration are the pipeline's steps.
+func RegisterSweep(w worker.Registry, sw *activities.Sweep) {
+	w.RegisterWorkflow(workflows.HyperparameterSweep)
+	w.RegisterActivityWithOptions(sw.PrepareSweep, activity.RegisterOptions{Name: "PrepareSweep"})
+	w.RegisterActivityWithOptions(sw.SweepTrial, activity.RegisterOptions{Name: "SweepTrial"})
+	w.RegisterActivityWithOptions(sw.SweepSummary, activity.RegisterOptions{Name: "SweepSummary"})
 }
 
 // WithPollerAutoscaling returns opts with workflow and activity task
