@@ -86,20 +86,30 @@ func reuseFolder(runs, step string) (datastore.Ref, error) {
 	return datastore.ParsePrefix(folder)
 }
 
-func (c *cli) reuseLs(step string) error {
+// reuseEntries lists the entries of a step ("" for all steps): the store,
+// their folder, and each entry's name in the folder.
+func (c *cli) reuseEntries(ctx context.Context, step string) (datastore.Resolver, datastore.Ref, []datastore.Info, error) {
 	cfg, err := c.config()
 	if err != nil {
-		return err
+		return datastore.Resolver{}, datastore.Ref{}, nil, err
 	}
 	folder, err := reuseFolder(cfg.Plugin.Runs(), step)
 	if err != nil {
-		return err
+		return datastore.Resolver{}, datastore.Ref{}, nil, err
 	}
-	ctx := context.Background()
 	store := cfg.Plugin.Store()
 	infos, err := store.List(ctx, folder)
 	if err != nil {
-		return fmt.Errorf("list %s: %w", folder, err)
+		return store, folder, nil, fmt.Errorf("list %s: %w", folder, err)
+	}
+	return store, folder, infos, nil
+}
+
+func (c *cli) reuseLs(step string) error {
+	ctx := context.Background()
+	store, folder, infos, err := c.reuseEntries(ctx, step)
+	if err != nil {
+		return err
 	}
 	out := []reuseOutput{}
 	for _, info := range infos {
@@ -142,19 +152,10 @@ func (c *cli) reuseLs(step string) error {
 }
 
 func (c *cli) reuseRm(step string, keys []string, all bool) error {
-	cfg, err := c.config()
-	if err != nil {
-		return err
-	}
-	folder, err := reuseFolder(cfg.Plugin.Runs(), step)
-	if err != nil {
-		return err
-	}
 	ctx := context.Background()
-	store := cfg.Plugin.Store()
-	infos, err := store.List(ctx, folder)
+	store, folder, infos, err := c.reuseEntries(ctx, step)
 	if err != nil {
-		return fmt.Errorf("list %s: %w", folder, err)
+		return err
 	}
 	var have []string
 	for _, info := range infos {
