@@ -146,6 +146,7 @@ func newRootCmd(c *cli) *cobra.Command {
 		newScheduleCmd(c),
 		newHistoryCmd(c),
 		newCodecServerCmd(c),
+		newSweepCmd(c),
 		newReuseCmd(c),
 	)
 	// cobra's completion command, made now so that it, too, refuses what
