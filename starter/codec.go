@@ -29,7 +29,13 @@ the pipeline offloaded to Azure Blob storage (PIPELINE_EXTERNAL_STORAGE*) are
 fetched and shown in place of their claims. Point the Web UI at it
 (Settings > Codec Server endpoint, or 'temporal server start-dev
 --ui-codec-endpoint http://127.0.0.1:8081'). Runs until interrupted. With -o
-json: one object with endpoint and origins, then it serves.`,
+json: one object with endpoint and origins, then it serves.
+
+With a bearer token (--token-file, or PIPELINE_CODEC_TOKEN_FILE or
+PIPELINE_CODEC_TOKEN; at least 16 characters) every request must carry
+'Authorization: Bearer <token>' (the Web UI's codec setting "pass access
+token", 'temporal --codec-auth "Bearer <token>"'); without one it listens on
+loopback only.`,
 		Example: `  starter codec-server
   starter codec-server --port 8082 --origin http://localhost:8233,http://127.0.0.1:8233`,
 		Args:              exactArgs(0, "[flags]"),
@@ -38,13 +44,25 @@ json: one object with endpoint and origins, then it serves.`,
 	port := cmd.Flags().Int("port", 8081, "port to listen on")
 	host := cmd.Flags().String("host", "127.0.0.1", "address to listen on")
 	origin := cmd.Flags().String("origin", "http://localhost:8233", "Web UI origin(s) allowed by CORS, comma-separated")
-	cmd.RunE = func(*cobra.Command, []string) error { return c.codecServer(*host, *port, *origin) }
+	tokenFile := cmd.Flags().String("token-file", "", "file holding the bearer token requests must carry (default: "+extstore.EnvCodecTokenFile+" or "+extstore.EnvCodecToken+")")
+	cmd.RunE = func(*cobra.Command, []string) error { return c.codecServer(*host, *port, *origin, *tokenFile) }
 	return cmd
 }
 
-func (c *cli) codecServer(host string, port int, origin string) error {
+func (c *cli) codecServer(host string, port int, origin, tokenFile string) error {
 	if port <= 0 || port > 65535 {
 		return usagef("--port %d: want 1-65535", port)
+	}
+	token, err := extstore.CodecTokenFromEnv()
+	if tokenFile != "" {
+		token, err = extstore.ReadTokenFile(tokenFile)
+	}
+	if err != nil {
+		return usagef("%v", err)
+	}
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	if err := extstore.CheckListen(addr, token); err != nil {
+		return usagef("%v", err)
 	}
 	cfg, err := c.config()
 	if err != nil {
@@ -54,15 +72,15 @@ func (c *cli) codecServer(host string, port int, origin string) error {
 	if err != nil {
 		return err
 	}
-	h, err := extstore.NewCodecHandler(es, strings.Split(origin, ",")...)
+	h, err := extstore.NewCodecHandlerWithOptions(es, extstore.CodecOptions{Origins: strings.Split(origin, ","), Token: token})
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := extstore.NewCodecServer(addr, h)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	go func() {
