@@ -162,6 +162,10 @@ func (s *PipelineSuite) TestBadInputFailsBeforeAnyStep() {
 		{"experiment escaping its folder", PipelineInput{Experiment: "../etc"}, `experiment name "../etc"`},
 		{"model name with a slash", PipelineInput{ModelName: "a/b"}, `model name "a/b"`},
 		{"one fold", PipelineInput{Folds: 1}, "folds = 1"},
+		{"more folds than the limit", PipelineInput{Folds: 80000}, "folds = 80000, more than the limit of 100"},
+		{"data escaping its folder", PipelineInput{Data: "azblob://datasets/a/../../models/x"}, "data: "},
+		{"data of an unknown scheme", PipelineInput{Data: "s3://bucket/x.csv"}, `data: datastore: bad reference: "s3://bucket/x.csv": unknown scheme`},
+		{"outputs escaping its folder", PipelineInput{Outputs: "azblob://runs/../registry"}, "outputs: "},
 		{"validation size of one", PipelineInput{ValidationSize: 1}, "validation size = 1"},
 	}
 	for _, tt := range tests {
