@@ -43,9 +43,13 @@ func HyperparameterSweep(ctx workflow.Context, in SweepInput) (SweepResult, erro
 	if err != nil {
 		return SweepResult{}, err
 	}
+	// Trials are not executed eagerly: an eager trial runs on the worker
+	// that ran the workflow task, where CPU-bound trials pile up; through
+	// the task queue every worker takes its share.
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: time.Hour,
-		HeartbeatTimeout:    TrialHeartbeatTimeout,
+		StartToCloseTimeout:   time.Hour,
+		HeartbeatTimeout:      TrialHeartbeatTimeout,
+		DisableEagerExecution: true,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			MaximumInterval:        10 * time.Second,
@@ -192,10 +196,10 @@ func (s *sweeper) consider(t TrialRecord) bool {
 func (s *sweeper) publishBest(ctx workflow.Context) error {
 	b := s.best
 	return s.p.Apply(ctx, runctx.ParentChange{Tags: map[string]string{
-		TagBestTrial:             b.TrialID,
-		activities.TagAccuracy:   strconv.FormatFloat(b.Accuracy, 'f', -1, 64),
-		activities.TagBestModel:  s.in.Space.Model,
-		TagBestParams:            sweep.FormatParams(b.Params),
+		TagBestTrial:            b.TrialID,
+		activities.TagAccuracy:  strconv.FormatFloat(b.Accuracy, 'f', -1, 64),
+		activities.TagBestModel: s.in.Space.Model,
+		TagBestParams:           sweep.FormatParams(b.Params),
 	}})
 }
 
