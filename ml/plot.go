@@ -1,0 +1,229 @@
+package ml
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// The pictures' sizes: at 96 dots per inch, 624×528 and 720×432 pixels.
+const (
+	plotDPI         = 96
+	confusionWidth  = 6.5 * vg.Inch
+	confusionHeight = 5.5 * vg.Inch
+	boxWidth        = 7.5 * vg.Inch
+	boxHeight       = 4.5 * vg.Inch
+)
+
+// ConfusionMatrixPNG draws m (rows are true classes, columns predicted, in
+// labels' order) as a heatmap in shades of blue, as scikit-learn's
+// plot_confusion_matrix: the count in each cell, true classes down the
+// left from the first at the top, predicted ones along the bottom, and
+// title above.
+func ConfusionMatrixPNG(title string, labels []string, m [][]int) ([]byte, error) {
+	n := len(labels)
+	if n == 0 {
+		return nil, errors.New("confusion matrix: no classes")
+	}
+	if len(m) != n {
+		return nil, fmt.Errorf("confusion matrix: %d rows for %d classes", len(m), n)
+	}
+	maxCount := 0
+	for i, row := range m {
+		if len(row) != n {
+			return nil, fmt.Errorf("confusion matrix: row %d has %d cells for %d classes", i, len(row), n)
+		}
+		for _, v := range row {
+			if v < 0 {
+				return nil, fmt.Errorf("confusion matrix: negative count %d in row %d", v, i)
+			}
+			maxCount = max(maxCount, v)
+		}
+	}
+
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font.Size = vg.Points(15)
+	p.Title.Padding = vg.Points(8)
+	p.X.Label.Text = "Predicted class"
+	p.Y.Label.Text = "True class"
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Label.TextStyle.Font.Size = vg.Points(12)
+		a.Tick.Label.Font.Size = vg.Points(11)
+		a.Tick.Length = 0
+		a.Width = 0
+		a.Padding = 0
+	}
+	// Row 0 at the top: grid row r is matrix row n-1-r.
+	xt, yt := make([]plot.Tick, n), make([]plot.Tick, n)
+	for i, l := range labels {
+		xt[i] = plot.Tick{Value: float64(i), Label: l}
+		yt[i] = plot.Tick{Value: float64(n - 1 - i), Label: l}
+	}
+	p.X.Tick.Marker = plot.ConstantTicks(xt)
+	p.Y.Tick.Marker = plot.ConstantTicks(yt)
+
+	g := confusionGrid{m: m}
+	hm := plotter.NewHeatMap(g, bluePalette(256))
+	hm.Min, hm.Max = 0, float64(max(maxCount, 1))
+	p.Add(hm)
+	// Thin grey lines between the cells and round them: white cells stay
+	// cells on a white page.
+	for k := range n + 1 {
+		e := float64(k) - 0.5
+		for _, pts := range []plotter.XYs{{{X: e, Y: -0.5}, {X: e, Y: float64(n) - 0.5}}, {{X: -0.5, Y: e}, {X: float64(n) - 0.5, Y: e}}} {
+			l, err := plotter.NewLine(pts)
+			if err != nil {
+				return nil, err
+			}
+			l.Color = color.Gray{Y: 0xa0}
+			l.Width = vg.Points(0.75)
+			p.Add(l)
+		}
+	}
+
+	var cells plotter.XYLabels
+	for i, row := range m {
+		for j, v := range row {
+			cells.XYs = append(cells.XYs, plotter.XY{X: float64(j), Y: float64(n - 1 - i)})
+			cells.Labels = append(cells.Labels, strconv.Itoa(v))
+		}
+	}
+	counts, err := plotter.NewLabels(cells)
+	if err != nil {
+		return nil, err
+	}
+	k := 0
+	for _, row := range m {
+		for _, v := range row {
+			st := &counts.TextStyle[k]
+			st.Font.Size = vg.Points(20)
+			st.XAlign, st.YAlign = draw.XCenter, draw.YCenter
+			st.Color = color.Black
+			if float64(v) > hm.Max/2 {
+				st.Color = color.White
+			}
+			k++
+		}
+	}
+	p.Add(counts)
+	return renderPNG(p, confusionWidth, confusionHeight)
+}
+
+// CVBoxPlotPNG draws the classic "algorithm comparison" figure: one box of
+// cross-validation scores per model, names along the bottom, each fold's
+// score as a dot over its box.
+func CVBoxPlotPNG(names []string, scores [][]float64) ([]byte, error) {
+	if len(names) == 0 {
+		return nil, errors.New("box plot: no models")
+	}
+	if len(scores) != len(names) {
+		return nil, fmt.Errorf("box plot: %d score lists for %d models", len(scores), len(names))
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i, s := range scores {
+		if len(s) == 0 {
+			return nil, fmt.Errorf("box plot: no scores for %s", names[i])
+		}
+		for _, v := range s {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("box plot: score %v of %s", v, names[i])
+			}
+			lo, hi = min(lo, v), max(hi, v)
+		}
+	}
+
+	p := plot.New()
+	p.Title.Text = "Algorithm comparison"
+	p.Title.TextStyle.Font.Size = vg.Points(15)
+	p.Title.Padding = vg.Points(8)
+	p.Y.Label.Text = "Cross-validation accuracy"
+	p.X.Label.Text = "Model"
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Label.TextStyle.Font.Size = vg.Points(12)
+		a.Tick.Label.Font.Size = vg.Points(11)
+	}
+	p.Add(plotter.NewGrid())
+
+	for i, s := range scores {
+		box, err := plotter.NewBoxPlot(vg.Points(36), float64(i), plotter.Values(s))
+		if err != nil {
+			return nil, fmt.Errorf("box plot of %s: %w", names[i], err)
+		}
+		box.FillColor = color.RGBA{R: 0x9e, G: 0xca, B: 0xe1, A: 0xff}
+		box.MedianStyle.Width = vg.Points(2)
+		box.MedianStyle.Color = color.RGBA{R: 0xe6, G: 0x55, B: 0x0d, A: 0xff}
+		p.Add(box)
+		pts := make(plotter.XYs, len(s))
+		for j, v := range s {
+			pts[j] = plotter.XY{X: float64(i), Y: v}
+		}
+		dots, err := plotter.NewScatter(pts)
+		if err != nil {
+			return nil, err
+		}
+		dots.GlyphStyle.Shape = draw.CircleGlyph{}
+		dots.GlyphStyle.Radius = vg.Points(2.5)
+		dots.GlyphStyle.Color = color.RGBA{R: 0x08, G: 0x30, B: 0x6b, A: 0xff}
+		p.Add(dots)
+	}
+	p.NominalX(names...)
+	pad := max((hi-lo)*0.1, 0.01)
+	p.Y.Min, p.Y.Max = lo-pad, hi+pad
+	return renderPNG(p, boxWidth, boxHeight)
+}
+
+func renderPNG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
+	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(plotDPI), vgimg.UseBackgroundColor(color.White))
+	dc := draw.New(c)
+	m := vg.Points(10)
+	p.Draw(draw.Crop(dc, m, -m, m, -m))
+	var b bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&b); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// confusionGrid is a confusion matrix as a heatmap's grid: column c, grid
+// row r is the count of matrix row n-1-r, column c, so the first true class
+// is at the top.
+type confusionGrid struct{ m [][]int }
+
+func (g confusionGrid) Dims() (c, r int)   { return len(g.m), len(g.m) }
+func (g confusionGrid) Z(c, r int) float64 { return float64(g.m[len(g.m)-1-r][c]) }
+func (g confusionGrid) X(c int) float64    { return float64(c) }
+func (g confusionGrid) Y(r int) float64    { return float64(r) }
+
+// bluePalette is matplotlib's "Blues" (ColorBrewer's nine steps, from near
+// white to dark blue), interpolated to n colours.
+type bluePalette int
+
+var blues = [...][3]float64{
+	{0xf7, 0xfb, 0xff}, {0xde, 0xeb, 0xf7}, {0xc6, 0xdb, 0xef}, {0x9e, 0xca, 0xe1}, {0x6b, 0xae, 0xd6},
+	{0x42, 0x92, 0xc6}, {0x21, 0x71, 0xb5}, {0x08, 0x51, 0x9c}, {0x08, 0x30, 0x6b},
+}
+
+func (n bluePalette) Colors() []color.Color {
+	out := make([]color.Color, n)
+	for i := range out {
+		t := float64(i) / float64(n-1) * float64(len(blues)-1)
+		k := min(int(t), len(blues)-2)
+		f := t - float64(k)
+		var c [3]uint8
+		for j := range c {
+			c[j] = uint8(math.Round(blues[k][j] + f*(blues[k+1][j]-blues[k][j])))
+		}
+		out[i] = color.RGBA{R: c[0], G: c[1], B: c[2], A: 0xff}
+	}
+	return out
+}
