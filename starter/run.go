@@ -140,9 +140,12 @@ func (c *cli) run(in workflows.PipelineInput, id string) error {
 	out := runOutput{WorkflowID: we.GetID(), RunID: we.GetRunID(), UIURL: cfg.RunURL(we.GetID(), we.GetRunID())}
 	fmt.Fprintf(c.stderr, "started %s\n  %s\n", out.WorkflowID, out.UIURL)
 	stop := follow(ctx, tc, out.WorkflowID, out.RunID, newStepProgress(c.stderr))
+	wctx, noWorkerDone := context.WithCancel(ctx)
+	go warnWithoutWorker(wctx, tc, cfg.Namespace(), workflows.TaskQueue, c.stderr)
 
 	var res workflows.PipelineResult
 	err = we.Get(ctx, &res)
+	noWorkerDone()
 	stop()
 	if err != nil {
 		out.Status, out.Error = closedStatus(ctx, tc, out.WorkflowID, out.RunID), rootCause(err)

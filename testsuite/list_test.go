@@ -29,6 +29,21 @@ var starterBin struct {
 // stdout, stderr and exit code.
 func starter(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
+	var out, errOut bytes.Buffer
+	cmd := starterCmd(t, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		require.NoError(t, err)
+	}
+	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
+}
+
+// starterCmd returns the starter program's command against the test stack,
+// built once.
+func starterCmd(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
 	starterBin.once.Do(func() {
 		root, err := devstack.RepoRoot()
 		if err != nil {
@@ -43,20 +58,13 @@ func starter(t *testing.T, args ...string) (stdout, stderr string, code int) {
 		}
 	})
 	require.NoError(t, starterBin.err)
-	var out, errOut bytes.Buffer
 	cmd := exec.Command(starterBin.path, args...)
 	cmd.Env = append(os.Environ(),
 		"TEMPORAL_ADDRESS="+stack.server.HostPort,
 		"TEMPORAL_NAMESPACE="+stack.server.Namespace,
 		"AZURE_STORAGE_CONNECTION_STRING="+stack.azurite.ConnectionString(),
 	)
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		require.NoError(t, err)
-	}
-	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
+	return cmd
 }
 
 // listed is one pipeline of `starter list -o json`.
