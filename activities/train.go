@@ -35,7 +35,10 @@ func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, err
 		return TrainResult{}, err
 	}
 	start := time.Now()
-	report, err := ml.TrainAll(ds, ml.Options{Folds: in.Folds, Seed: in.Seed, ValidationSize: in.ValidationSize})
+	report, err := ml.TrainAllContext(ctx, ds, ml.Options{Folds: in.Folds, Seed: in.Seed, ValidationSize: in.ValidationSize})
+	if ctx.Err() != nil {
+		return TrainResult{}, err // cancelled or timed out: not bad data
+	}
 	if err != nil {
 		return TrainResult{}, badData(err)
 	}

@@ -1,6 +1,7 @@
 package ml
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -86,15 +87,18 @@ func CrossValScore(name string, seed int64, X [][]float64, y []int, folds int) (
 	if err != nil {
 		return nil, err
 	}
-	return crossValScore(name, seed, X, y, splits)
+	return crossValScore(context.Background(), name, seed, X, y, splits)
 }
 
-func crossValScore(name string, seed int64, X [][]float64, y []int, splits [][2][]int) ([]float64, error) {
+func crossValScore(ctx context.Context, name string, seed int64, X [][]float64, y []int, splits [][2][]int) ([]float64, error) {
 	if _, err := NewWithSeed(name, seed); err != nil {
 		return nil, err
 	}
 	scores := make([]float64, len(splits))
 	for f, s := range splits {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("%s: fold %d: %w", name, f+1, err)
+		}
 		c, _ := NewWithSeed(name, seed)
 		xtr, ytr := subset(X, y, s[0])
 		xte, yte := subset(X, y, s[1])
@@ -118,6 +122,12 @@ func crossValScore(name string, seed int64, X [][]float64, y []int, splits [][2]
 // is the first, in Names order, whose validation accuracy is strictly
 // greater than the best so far.
 func TrainAll(d *Dataset, opt Options) (*Report, error) {
+	return TrainAllContext(context.Background(), d, opt)
+}
+
+// TrainAllContext is TrainAll that stops, with ctx's error, when ctx ends:
+// it checks before every fit, so a cancelled step stops within one fit.
+func TrainAllContext(ctx context.Context, d *Dataset, opt Options) (*Report, error) {
 	if d == nil {
 		return nil, errors.New("ml: TrainAll: nil dataset")
 	}
@@ -158,9 +168,12 @@ func TrainAll(d *Dataset, opt Options) (*Report, error) {
 	}
 	bestAcc := -1.0
 	for _, name := range Names {
-		scores, err := crossValScore(name, opt.Seed, xtr, ytr, splits)
+		scores, err := crossValScore(ctx, name, opt.Seed, xtr, ytr, splits)
 		if err != nil {
 			return nil, fmt.Errorf("%s: cross-validation: %w", d.Source, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", d.Source, name, err)
 		}
 		c, _ := NewWithSeed(name, opt.Seed)
 		if err := c.Fit(xtr, ytr); err != nil {
