@@ -50,6 +50,9 @@ func main() {
 	skOnly := flag.Bool("sklearn-only", false, "run only the comparison with scikit-learn: no dev server, nothing written")
 	flag.Parse()
 	sklearnSizes = *sk
+	if runSweepOnly() { // bench/sweep.go: -sweep-only
+		return
+	}
 	if *skOnly {
 		if err := compareSklearn(os.Stdout, sklearnSizes); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -184,6 +187,9 @@ func run(n, inflight int, out, rows string) error {
 		if err := compareSklearn(&r, sklearnSizes); err != nil {
 			return err
 		}
+	}
+	if err := writeSweeps(ctx, s, &r); err != nil { // 6: sweeps, bench/sweep.go
+		return err
 	}
 
 	fmt.Print(r.String())
