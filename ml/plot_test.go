@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sync/errgroup"
 )
 
 var irisLabels = []string{"Iris-setosa", "Iris-versicolor", "Iris-virginica"}
@@ -135,4 +136,44 @@ func cellCentres(t *testing.T, img image.Image, n int) [][]color.Color {
 		}
 	}
 	return out
+}
+
+// BenchmarkTrainingPictures draws what a training step logs: six confusion
+// matrices and the box plot, one after the other.
+func BenchmarkTrainingPictures(b *testing.B) {
+	m := [][]int{{11, 0, 0}, {0, 7, 2}, {0, 1, 9}}
+	scores := [][]float64{{0.95, 0.975, 0.9}, {0.975, 0.975, 0.95}, {0.925, 0.95, 0.9}, {0.9, 0.925, 0.9}, {0.95, 0.95, 0.925}, {0.975, 1, 0.975}}
+	for b.Loop() {
+		for _, name := range Names {
+			if _, err := ConfusionMatrixPNG("Confusion matrix "+name, irisLabels, m); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := CVBoxPlotPNG(Names, scores); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkTrainingPicturesParallel draws them as the training step does,
+// each on a goroutine of its own.
+func BenchmarkTrainingPicturesParallel(b *testing.B) {
+	m := [][]int{{11, 0, 0}, {0, 7, 2}, {0, 1, 9}}
+	scores := [][]float64{{0.95, 0.975, 0.9}, {0.975, 0.975, 0.95}, {0.925, 0.95, 0.9}, {0.9, 0.925, 0.9}, {0.95, 0.95, 0.925}, {0.975, 1, 0.975}}
+	for b.Loop() {
+		var g errgroup.Group
+		for _, name := range Names {
+			g.Go(func() error {
+				_, err := ConfusionMatrixPNG("Confusion matrix "+name, irisLabels, m)
+				return err
+			})
+		}
+		g.Go(func() error {
+			_, err := CVBoxPlotPNG(Names, scores)
+			return err
+		})
+		if err := g.Wait(); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
