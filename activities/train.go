@@ -46,6 +46,10 @@ func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, err
 	if err := logReport(run, ds, report); err != nil {
 		return TrainResult{}, err
 	}
+	// The pictures draw and upload while the rest of the step goes on; the
+	// record waits for them.
+	images := logImages(ctx, run, ds, report)
+	defer images.Wait() //nolint:errcheck // an early return's error is the step's
 	best := report.BestResult()
 	var model bytes.Buffer
 	if err := ml.Save(&model, best.Name, best.Model, ds); err != nil {
@@ -81,6 +85,9 @@ func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, err
 		return err
 	})
 	g.Go(func() (err error) {
+		if err := images.Wait(); err != nil {
+			return err
+		}
 		summary, err = run.Complete(gctx, nil)
 		return err
 	})
@@ -104,6 +111,35 @@ func logReport(run *runctx.Run, ds *ml.Dataset, r *ml.Report) error {
 	}
 	run.Log("accuracy", r.BestResult().ValidationAccuracy)
 	return nil
+}
+
+// logImages logs, each drawn and uploaded on its own goroutine, what the
+// reference script plots: a confusion-matrix heatmap per model ("Confusion
+// matrix <NAME>") and the box plot of the cross-validation scores
+// ("Algorithm comparison").
+func logImages(ctx context.Context, run *runctx.Run, ds *ml.Dataset, r *ml.Report) *errgroup.Group {
+	g, ctx := errgroup.WithContext(ctx)
+	names := make([]string, len(r.Results))
+	scores := make([][]float64, len(r.Results))
+	for i, m := range r.Results {
+		names[i], scores[i] = m.Name, m.Folds
+		g.Go(func() error {
+			title := fmt.Sprintf("Confusion matrix %s: accuracy %.4f", m.Name, m.ValidationAccuracy)
+			png, err := ml.ConfusionMatrixPNG(title, ds.Classes, m.Confusion)
+			if err != nil {
+				return fmt.Errorf("confusion matrix of %s: %w", m.Name, err)
+			}
+			return run.LogImage(ctx, "Confusion matrix "+m.Name, png)
+		})
+	}
+	g.Go(func() error {
+		png, err := ml.CVBoxPlotPNG(names, scores)
+		if err != nil {
+			return fmt.Errorf("algorithm comparison: %w", err)
+		}
+		return run.LogImage(ctx, "Algorithm comparison", png)
+	})
+	return g
 }
 
 // load reads and parses the CSV behind a data reference. Bad references and
