@@ -52,9 +52,16 @@ func run(z *zap.Logger) error {
 	defer c.Close()
 
 	w := app.NewWorker(c, workflows.TaskQueue, cfg.Plugin.Store(), cfg.WorkerOptions())
-	z.Info("worker starting", zap.String("task_queue", workflows.TaskQueue), zap.String("namespace", cfg.Namespace()),
+	// Start creates the search attributes the pipelines declare (the
+	// runctx plugin) and begins polling.
+	if err := w.Start(); err != nil {
+		return err
+	}
+	z.Info("worker started", zap.String("task_queue", workflows.TaskQueue), zap.String("namespace", cfg.Namespace()),
 		zap.Duration("stop_timeout", cfg.StopTimeout))
-	// worker.InterruptCh closes on SIGINT or SIGTERM; Run then stops
+	// worker.InterruptCh closes on SIGINT or SIGTERM; Stop then stops
 	// polling and waits up to cfg.StopTimeout for the running steps.
-	return w.Run(worker.InterruptCh())
+	<-worker.InterruptCh()
+	w.Stop()
+	return nil
 }
