@@ -51,7 +51,10 @@ func run(z *zap.Logger) error {
 	}
 	defer c.Close()
 
-	w := app.NewWorker(c, workflows.TaskQueue, cfg.Plugin.Store(), cfg.WorkerOptions())
+	opts := cfg.WorkerOptions()
+	fatal := make(chan error, 1)
+	opts.OnFatalError = func(err error) { fatal <- err }
+	w := app.NewWorker(c, workflows.TaskQueue, cfg.Plugin.Store(), opts)
 	// Start creates the search attributes the pipelines declare (the
 	// runctx plugin) and begins polling.
 	if err := w.Start(); err != nil {
@@ -61,7 +64,11 @@ func run(z *zap.Logger) error {
 		zap.Duration("stop_timeout", cfg.StopTimeout))
 	// worker.InterruptCh closes on SIGINT or SIGTERM; Stop then stops
 	// polling and waits up to cfg.StopTimeout for the running steps.
-	<-worker.InterruptCh()
-	w.Stop()
-	return nil
+	select {
+	case <-worker.InterruptCh():
+		w.Stop()
+		return nil
+	case err := <-fatal:
+		return err
+	}
 }
