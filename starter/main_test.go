@@ -101,6 +101,8 @@ func TestFlagsParseInBothPositions(t *testing.T) {
 			{"show", "wf-1", "--json"},
 			{"-o", "json", "show", "wf-1"},
 			{"--output=json", "show", "--address", "h:1", "wf-1", "-n", "ns"},
+			{"show", "wf-1", "--save-images", "plots", "-o", "json"},
+			{"show", "--save-images=plots", "--json", "wf-1"},
 		}, []string{"wf-1"}},
 		{"run", [][]string{
 			{"run", "--threshold", "1.01", "-o", "json"},
@@ -166,6 +168,7 @@ func TestUsageErrorsExitTwo(t *testing.T) {
 		{"show"},
 		{"show", "a", "b"},
 		{"show", "a", "-o"},
+		{"show", "a", "--save-images"},
 		{"list", "--experiment", "bad name"},
 		{"list", "--limit", "-1"},
 		{"list", "extra"},
@@ -377,4 +380,21 @@ func shellWords(line string) []string {
 		words = append(words, strings.Trim(m, "'"))
 	}
 	return slices.Clip(words)
+}
+
+// TestFileSafe: --save-images names files with letters, digits, '.', '-'
+// and '_' only, never a path of its own.
+func TestFileSafe(t *testing.T) {
+	for in, want := range map[string]string{
+		"Confusion matrix LR":  "Confusion_matrix_LR",
+		"Algorithm comparison": "Algorithm_comparison",
+		"iris-2025_01.x":       "iris-2025_01.x",
+		"../a/b\\c:d":          ".._a_b_c_d",
+		"é":                    "_",
+		"":                     "_",
+		".":                    "__",
+		"..":                   "___",
+	} {
+		assert.Equal(t, want, fileSafe(in), "%q", in)
+	}
 }

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -29,6 +32,8 @@ type showOutput struct {
 	Properties map[string]string    `json:"properties"`
 	Metrics    map[string][]float64 `json:"metrics"`
 	Steps      []showStep           `json:"steps"`
+	// SavedImages are the files --save-images wrote.
+	SavedImages []string `json:"saved_images,omitempty"`
 }
 
 type showStep struct {
@@ -42,51 +47,120 @@ type showStep struct {
 	Metrics           map[string][]float64              `json:"metrics"`
 	Tables            map[string]runctx.Table           `json:"tables"`
 	ConfusionMatrices map[string]runctx.ConfusionMatrix `json:"confusion_matrices"`
+	Images            map[string]string                 `json:"images"` // name → reference of the PNG
 	Record            string                            `json:"record,omitempty"`
 }
 
 func newShowCmd(c *cli) *cobra.Command {
-	return &cobra.Command{
+	var saveImages string
+	cmd := &cobra.Command{
 		Use:   "show <workflow-id>",
 		Short: "A pipeline's tags, properties, metrics and steps",
 		Long: `Shows a pipeline's tags, properties and metrics, and each step's own, with
-confusion matrices as grids. While the pipeline runs, the answers come from
+confusion matrices as grids and the references of the images the steps
+logged (a confusion-matrix heatmap per model and the algorithm comparison);
+--save-images DIR writes those to DIR as <workflow-id>_<step>_<image>.png.
+While the pipeline runs, the answers come from
 its queries (a worker must be up); once it has closed, from its memo, its
 result and the stored step records (no worker needed).
 
 The pipeline's status is Running, Completed, Failed, Canceled, Terminated,
 ContinuedAsNew or TimedOut; a step's is Queued, Running, Completed, Failed,
 Skipped or Reused. With -o json: one object with workflow_id, run_id,
-status, tags, properties, metrics and steps.`,
+status, tags, properties, metrics and steps (each with its images, name to
+reference), and saved_images with --save-images.`,
 		Example: `  starter show iris-20250101-120000-1a2b3c4d
   starter show iris-20250101-120000-1a2b3c4d -o json
-  starter show --namespace ml -o json iris-20250101-120000-1a2b3c4d`,
+  starter show --namespace ml iris-20250101-120000-1a2b3c4d --save-images plots`,
 		Args:              exactArgs(1, "<workflow-id>"),
 		ValidArgsFunction: cobra.NoFileCompletions,
 		RunE: func(_ *cobra.Command, args []string) error {
-			return c.show(args[0])
+			return c.show(args[0], saveImages)
 		},
 	}
+	cmd.Flags().StringVar(&saveImages, "save-images", "", "write the steps' images to this folder (made if missing)")
+	return cmd
 }
 
 // show prints a pipeline's tags, properties and metrics and each step's
 // own: from the workflow's queries while it runs, from the memo, the result
 // and the stored step records once it has closed (no worker needed).
-func (c *cli) show(workflowID string) error {
+func (c *cli) show(workflowID, saveImages string) error {
 	cfg, tc, err := c.connect()
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	out, err := loadShow(context.Background(), tc, cfg.Plugin, workflowID)
+	ctx := context.Background()
+	out, err := loadShow(ctx, tc, cfg.Plugin, workflowID)
 	if err != nil {
 		return err
+	}
+	if saveImages != "" {
+		if out.SavedImages, err = saveShowImages(ctx, runctx.NewStorage(cfg.Plugin.Store()), out, saveImages); err != nil {
+			return err
+		}
 	}
 	if c.json() {
 		return c.printJSON(out)
 	}
 	printShow(c.stdout, out)
 	return nil
+}
+
+// saveShowImages writes each step's images to dir as
+// <workflow-id>_<step>_<image>.png, each part sanitised, and returns the
+// files' paths.
+func saveShowImages(ctx context.Context, store runctx.Storage, out *showOutput, dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("--save-images: %w", err)
+	}
+	var saved []string
+	for _, s := range out.Steps {
+		for _, name := range slices.Sorted(maps.Keys(s.Images)) {
+			file := filepath.Join(dir, fileSafe(out.WorkflowID)+"_"+fileSafe(s.Name)+"_"+fileSafe(name)+".png")
+			if err := copyImage(ctx, store, s.Images[name], file); err != nil {
+				return saved, fmt.Errorf("image %q of step %s: %w", name, s.Name, err)
+			}
+			saved = append(saved, file)
+		}
+	}
+	return saved, nil
+}
+
+func copyImage(ctx context.Context, store runctx.Storage, ref, file string) error {
+	rc, err := store.Get(ctx, ref)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, rc); err != nil {
+		f.Close()
+		return fmt.Errorf("read %s: %w", ref, err)
+	}
+	return f.Close()
+}
+
+// fileSafe keeps letters, digits, '.', '-' and '_' of s and turns every
+// other character into '_' ("Confusion matrix LR" is Confusion_matrix_LR);
+// it never returns "", "." or "..".
+func fileSafe(s string) string {
+	b := []rune(s)
+	for i, r := range b {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
+			b[i] = '_'
+		}
+	}
+	switch out := string(b); out {
+	case "", ".", "..":
+		return strings.Repeat("_", len(out)+1)
+	default:
+		return out
+	}
 }
 
 func loadShow(ctx context.Context, c client.Client, plugin *runctx.Plugin, workflowID string) (*showOutput, error) {
@@ -146,7 +220,7 @@ func loadShow(ctx context.Context, c client.Client, plugin *runctx.Plugin, workf
 
 	rs := runctx.NewStorage(plugin.Store())
 	for _, s := range steps {
-		st := showStep{Name: s.Name, RunID: s.RunID, Status: s.Status, Reason: s.Reason, ReusedFrom: s.ReusedFrom, Tags: s.Tags, Properties: s.Properties, Metrics: map[string][]float64{}}
+		st := showStep{Name: s.Name, RunID: s.RunID, Status: s.Status, Reason: s.Reason, ReusedFrom: s.ReusedFrom, Tags: s.Tags, Properties: s.Properties, Metrics: map[string][]float64{}, Images: map[string]string{}}
 		for k, v := range s.Metrics {
 			st.Metrics[k] = []float64{v}
 		}
@@ -163,6 +237,7 @@ func loadShow(ctx context.Context, c client.Client, plugin *runctx.Plugin, workf
 				st.Status, st.Tags, st.Properties = rec.Status, rec.Tags, rec.Properties
 				st.ReusedFrom = rec.ReusedFrom
 				st.Tables, st.ConfusionMatrices, st.Record = rec.Tables, rec.ConfusionMatrices, s.RecordRef
+				maps.Copy(st.Images, rec.Images)
 				for name, pts := range rec.Metrics {
 					vals := make([]float64, len(pts))
 					for i, p := range pts {
@@ -212,9 +287,18 @@ func printShow(w io.Writer, out *showOutput) {
 		}
 		fmt.Fprintln(w)
 		printMaps(w, "  ", s.Tags, s.Properties, s.Metrics)
+		for _, name := range slices.Sorted(maps.Keys(s.Images)) {
+			fmt.Fprintf(w, "  image     %s = %s\n", name, s.Images[name])
+		}
 		for _, name := range slices.Sorted(maps.Keys(s.ConfusionMatrices)) {
 			fmt.Fprintf(w, "  %s\n", name)
 			printGrid(w, s.ConfusionMatrices[name])
+		}
+	}
+	if len(out.SavedImages) > 0 {
+		fmt.Fprintln(w)
+		for _, f := range out.SavedImages {
+			fmt.Fprintf(w, "saved %s\n", f)
 		}
 	}
 }

@@ -1,8 +1,12 @@
 package testsuite
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -46,6 +50,7 @@ func TestStarterShowAndModels(t *testing.T) {
 					Matrix      [][]int  `json:"matrix"`
 				} `json:"data"`
 			} `json:"confusion_matrices"`
+			Images map[string]string `json:"images"`
 		} `json:"steps"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(stdout), &show), stdout)
@@ -67,6 +72,40 @@ func TestStarterShowAndModels(t *testing.T) {
 			}
 		}
 		assert.Equal(t, 30, total, "the validation part is 20%% of 150 rows")
+		assert.Contains(t, train.Images, "Confusion matrix "+name)
+	}
+
+	// The images: a heatmap per model and the algorithm comparison, listed
+	// in the text and written by --save-images, each a PNG that decodes.
+	assert.Len(t, train.Images, len(ml.Names)+1)
+	assert.Contains(t, train.Images, "Algorithm comparison")
+	text, stderr, code := starter(t, "show", run.GetID())
+	require.Equal(t, 0, code, stderr)
+	for name, ref := range train.Images {
+		assert.Contains(t, text, "image     "+name+" = "+ref)
+	}
+	dir := filepath.Join(t.TempDir(), "plots")
+	text, stderr, code = starter(t, "show", run.GetID(), "--save-images", dir)
+	require.Equal(t, 0, code, stderr)
+	files, err := filepath.Glob(filepath.Join(dir, "*.png"))
+	require.NoError(t, err)
+	assert.Len(t, files, len(ml.Names)+1)
+	assert.Contains(t, files, filepath.Join(dir, run.GetID()+"_train_Confusion_matrix_LR.png"))
+	assert.Contains(t, files, filepath.Join(dir, run.GetID()+"_train_Algorithm_comparison.png"))
+	for _, f := range files {
+		assert.Contains(t, text, "saved "+f)
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		img, err := png.Decode(bytes.NewReader(b))
+		require.NoError(t, err, f)
+		assert.Greater(t, img.Bounds().Dx(), 400, f)
+		assert.Greater(t, img.Bounds().Dy(), 300, f)
+	}
+	if keep := os.Getenv("SHOW_IMAGES_DIR"); keep != "" { // to look at them
+		for _, f := range files {
+			b, _ := os.ReadFile(f)
+			require.NoError(t, os.WriteFile(filepath.Join(keep, filepath.Base(f)), b, 0o644))
+		}
 	}
 
 	stdout, stderr, code = starter(t, "models", "--json", "it-show")
