@@ -5,7 +5,7 @@ GO ?= go
 BIN := .tools/bin
 DATA_REF := azblob://datasets/iris/iris.csv
 
-.PHONY: demo up down test vet workflowcheck bench golden tools build iris-data clean
+.PHONY: demo up down workers test vet workflowcheck bench golden tools build iris-data clean
 
 ## demo: start the stack, upload the iris data, start a worker, run one pipeline
 demo: tools build up
@@ -15,6 +15,12 @@ demo: tools build up
 	@echo "==> running one pipeline"
 	@$(BIN)/starter run --data $(DATA_REF)
 	@echo "==> the stack is still up: Web UI http://localhost:8233 ; 'make down' stops it"
+
+## workers: N workers in all on the local stack (make workers N=3), for
+## sweeps across processes; make down stops them
+N ?= 2
+workers: tools build up
+	@scripts/stack.sh workers $(N) $(BIN)/worker
 
 ## up / down: start / stop the local stack (dev server, Azurite; down also the worker)
 up: tools

@@ -57,6 +57,25 @@ wait_port() {
 	exit 1
 }
 
+# start_worker NAME BINARY: a worker process, unless NAME runs already;
+# it returns once the worker polls.
+start_worker() {
+	local name=$1 log="$RUN/$1.log"
+	if [ -n "$(running "$name")" ]; then
+		echo "    $name already running (pid $(running "$name"))"
+		return 0
+	fi
+	# The dev server is on this machine: requests need no gzip.
+	PIPELINE_GRPC_COMPRESSION="${PIPELINE_GRPC_COMPRESSION:-none}" setsid "$2" >"$log" 2>&1 </dev/null &
+	record "$name" $!
+	for _ in $(seq 1 100); do
+		grep -q "worker started" "$log" && break
+		[ -n "$(running "$name")" ] || { cat "$log" >&2; exit 1; }
+		sleep 0.2
+	done
+	echo "    $name started (pid $(running "$name")), log $log"
+}
+
 start() { # name port command...
 	local name=$1 port=$2
 	shift 2
@@ -104,28 +123,25 @@ up)
 	echo "    Web UI: http://localhost:8233"
 	;;
 worker)
-	if [ -n "$(running worker)" ]; then
-		echo "    worker already running (pid $(running worker))"
-		exit 0
-	fi
-	# The dev server is on this machine: requests need no gzip.
-	PIPELINE_GRPC_COMPRESSION="${PIPELINE_GRPC_COMPRESSION:-none}" setsid "$2" >"$RUN/worker.log" 2>&1 </dev/null &
-	record worker $!
-	for _ in $(seq 1 100); do
-		grep -q "worker started" "$RUN/worker.log" && break
-		[ -n "$(running worker)" ] || { cat "$RUN/worker.log" >&2; exit 1; }
-		sleep 0.2
+	start_worker worker "$2"
+	;;
+workers) # workers N binary: N workers in all (worker, worker-2, …)
+	start_worker worker "$3"
+	for i in $(seq 2 "$2"); do
+		start_worker "worker-$i" "$3"
 	done
-	echo "    worker started (pid $(running worker)), log $RUN/worker.log"
 	;;
 down)
 	echo "==> stopping what make up / make demo started"
+	for f in "$RUN"/worker-*.pid; do
+		[ -e "$f" ] && stop "$(basename "$f" .pid)"
+	done
 	stop worker
 	stop azurite
 	stop temporal
 	;;
 *)
-	echo "usage: $0 up|worker <binary>|down" >&2
+	echo "usage: $0 up|worker <binary>|workers <n> <binary>|down" >&2
 	exit 2
 	;;
 esac
