@@ -124,7 +124,16 @@ func logImages(ctx context.Context, run *runctx.Run, ds *ml.Dataset, r *ml.Repor
 	for i, m := range r.Results {
 		names[i], scores[i] = m.Name, m.Folds
 		g.Go(func() error {
-			title := fmt.Sprintf("Confusion matrix %s: accuracy %.4f", m.Name, m.ValidationAccuracy)
+			right, all := 0, 0
+			for i, row := range m.Confusion {
+				for j, v := range row {
+					all += v
+					if i == j {
+						right += v
+					}
+				}
+			}
+			title := fmt.Sprintf("Confusion matrix %s: accuracy %.4f (%d of %d)", m.Name, m.ValidationAccuracy, right, all)
 			png, err := ml.ConfusionMatrixPNG(title, ds.Classes, m.Confusion)
 			if err != nil {
 				return fmt.Errorf("confusion matrix of %s: %w", m.Name, err)
