@@ -8,15 +8,51 @@ import (
 // errNoProgress is returned by minimizeLBFGS when the line search fails.
 var errNoProgress = errors.New("line search made no progress")
 
+// errIterLimit is returned by minimizeLBFGS when it stops at MaxIter.
+var errIterLimit = errors.New("iteration limit reached")
+
+// lbfgsOptions are the stopping rules of minimizeLBFGS, those of scipy's
+// L-BFGS-B as scikit-learn 1.2's LogisticRegression calls it
+// (scipy.optimize.minimize(method="L-BFGS-B", options={"gtol": tol,
+// "maxiter": max_iter}), so ftol, maxls and m are scipy's defaults).
+type lbfgsOptions struct {
+	// GTol: stop when norm(gradient) <= GTol (scipy's pgtol).
+	GTol float64
+	// FTol: stop when an iteration reduces f by at most
+	// FTol·max(|f_old|, |f_new|, 1), with f measured as FScale·f
+	// (scipy's ftol = factr·eps; 0 disables the test).
+	FTol, FScale float64
+	// MaxIter bounds the iterations (scipy's maxiter); MaxLS the function
+	// evaluations of one line search (scipy's maxls).
+	MaxIter, MaxLS int
+	// Norm measures the gradient (nil: its largest absolute component).
+	Norm func(g []float64) float64
+}
+
+// scipyFTol is scipy.optimize.minimize's default ftol for L-BFGS-B
+// (factr = 1e7 times the machine epsilon).
+const scipyFTol = 1e7 * 2.220446049250313e-16
+
 // minimizeLBFGS minimizes a smooth function with limited-memory BFGS
 // (memory 10) and a backtracking Armijo line search, starting from x (which
 // it updates in place). fg evaluates the function and writes the gradient.
-// It stops when norm(gradient) (nil: the largest gradient component) is
-// below gtol, and returns that norm. (gonum's optimize package would pull in a dependency that this
-// module does not carry, so this small implementation is used instead.)
-func minimizeLBFGS(x []float64, fg func(x, grad []float64) float64, gtol float64, maxIter int, norm func(g []float64) float64) (float64, error) {
+// It stops by o's rules and returns the final gradient norm and the number
+// of iterations; the error says why it stopped short of convergence
+// (errIterLimit, errNoProgress). (gonum's optimize package would pull in a
+// dependency that this module does not carry, so this small implementation
+// is used instead.)
+func minimizeLBFGS(x []float64, fg func(x, grad []float64) float64, o lbfgsOptions) (float64, int, error) {
+	norm := o.Norm
 	if norm == nil {
 		norm = infNorm
+	}
+	maxLS := o.MaxLS
+	if maxLS <= 0 {
+		maxLS = 20
+	}
+	fscale := o.FScale
+	if fscale == 0 {
+		fscale = 1
 	}
 	const m = 10
 	n := len(x)
@@ -29,11 +65,12 @@ func minimizeLBFGS(x []float64, fg func(x, grad []float64) float64, gtol float64
 	d := make([]float64, n)
 	xNew := make([]float64, n)
 	gNew := make([]float64, n)
-	for iter := 0; iter < maxIter; iter++ {
+	gn := norm(g)
+	if gn <= o.GTol {
+		return gn, 0, nil
+	}
+	for iter := 0; iter < o.MaxIter; iter++ {
 		gnorm := infNorm(g)
-		if sn := norm(g); sn < gtol {
-			return sn, nil
-		}
 		// Two-loop recursion: d = -H g.
 		copy(d, g)
 		for i := len(s) - 1; i >= 0; i-- {
@@ -67,7 +104,7 @@ func minimizeLBFGS(x []float64, fg func(x, grad []float64) float64, gtol float64
 		step := 1.0
 		var fNew float64
 		ok := false
-		for range 60 {
+		for range maxLS {
 			for i := range x {
 				xNew[i] = x[i] + step*d[i]
 			}
@@ -79,7 +116,13 @@ func minimizeLBFGS(x []float64, fg func(x, grad []float64) float64, gtol float64
 			step *= 0.5
 		}
 		if !ok {
-			return norm(g), errNoProgress
+			if len(s) > 0 {
+				// As L-BFGS-B: drop the memory and retry along the gradient.
+				s, yv, rho = s[:0], yv[:0], rho[:0]
+				iter--
+				continue
+			}
+			return gn, iter, errNoProgress
 		}
 		var sk, yk []float64
 		if len(s) == m {
@@ -94,14 +137,25 @@ func minimizeLBFGS(x []float64, fg func(x, grad []float64) float64, gtol float64
 		}
 		copy(x, xNew)
 		copy(g, gNew)
+		fOld := f
 		f = fNew
 		if sy := dot(sk, yk); sy > 1e-300 {
 			s = append(s, sk)
 			yv = append(yv, yk)
 			rho = append(rho, 1/sy)
 		}
+		gn = norm(g)
+		if iter+1 >= o.MaxIter {
+			break // scipy checks maxiter before the convergence tests
+		}
+		if gn <= o.GTol {
+			return gn, iter + 1, nil
+		}
+		if a, b := fscale*fOld, fscale*f; a-b <= o.FTol*max(math.Abs(a), math.Abs(b), 1) {
+			return gn, iter + 1, nil
+		}
 	}
-	return norm(g), errors.New("iteration limit reached")
+	return gn, o.MaxIter, errIterLimit
 }
 
 func infNorm(v []float64) float64 {

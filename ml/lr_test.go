@@ -44,16 +44,22 @@ func TestLRGradientZeroAtOptimum(t *testing.T) {
 			t.Fatal(err)
 		}
 		gW, gb := lrGradient(m, d.X, d.Y)
-		tol := 1e-7 * float64(n) // the fit stops at 1e-8 per sample
+		// The fit stops by scipy's rules (gtol 1e-4 on the summed gradient,
+		// or a relative reduction of the objective of 2.2e-9): near the
+		// optimum, with the gradient it reports (GradNorm) the one computed
+		// here directly.
+		var g float64
 		for k := range gW {
-			for j, g := range gW[k] {
-				if math.Abs(g) > tol {
-					t.Errorf("n=%d: dL/dW[%d][%d] = %g", n, k, j, g)
-				}
+			for _, v := range gW[k] {
+				g = math.Max(g, math.Abs(v))
 			}
-			if math.Abs(gb[k]) > tol {
-				t.Errorf("n=%d: dL/db[%d] = %g", n, k, gb[k])
-			}
+			g = math.Max(g, math.Abs(gb[k]))
+		}
+		if !near(g, m.GradNorm, 1e-6*math.Max(g, 1e-3)) {
+			t.Errorf("n=%d: max gradient %g, the fit reports %g", n, g, m.GradNorm)
+		}
+		if g > 1e-4*float64(n) {
+			t.Errorf("n=%d: max gradient %g after %d iterations", n, g, m.NIter)
 		}
 		pred, _ := m.Predict(d.X)
 		if acc := Accuracy(d.Y, pred); acc < 0.9 {
@@ -81,7 +87,9 @@ func TestLRSymmetricClosedForm(t *testing.T) {
 	if err := m.Fit([][]float64{{-1}, {1}}, []int{0, 1}); err != nil {
 		t.Fatal(err)
 	}
-	if m.Coef[0][0] != 0 || !near(m.Coef[1][0], v, 1e-7) || m.Intercept[0] != 0 || !near(m.Intercept[1], 0, 1e-7) {
+	// scipy's ftol (relative reduction 2.2e-9) stops within about its square
+	// root of the optimum.
+	if m.Coef[0][0] != 0 || !near(m.Coef[1][0], v, 1e-4) || m.Intercept[0] != 0 || !near(m.Intercept[1], 0, 1e-7) {
 		t.Errorf("coef %v intercept %v, want [0 %v] and 0", m.Coef, m.Intercept, v)
 	}
 	pred, err := m.Predict([][]float64{{-3}, {0.1}})
