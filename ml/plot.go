@@ -3,6 +3,7 @@ package ml
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"sync"
 
+	"git.sr.ht/~sbinet/gg"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -189,7 +191,12 @@ func CVBoxPlotPNG(names []string, scores [][]float64) ([]byte, error) {
 
 func renderPNG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
 	p.BackgroundColor = nil // the canvas starts white: no second fill
-	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(plotDPI), vgimg.UseBackgroundColor(color.White))
+	img := canvases.get(image.Pt(int(w.Dots(plotDPI)+0.5), int(h.Dots(plotDPI)+0.5)))
+	defer canvases.put(img)
+	ctx := gg.NewContextForRGBA(img) // vgimg would copy img into one of its own
+	ctx.SetLineCapButt()
+	ctx.InvertY()
+	c := vgimg.NewWith(vgimg.UseImageWithContext(img, ctx), vgimg.UseDPI(plotDPI)) // cleared to white
 	dc := draw.New(c)
 	m := vg.Points(10)
 	p.Draw(draw.Crop(dc, m, -m, m, -m))
@@ -197,7 +204,7 @@ func renderPNG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
 	// training step waits for them.
 	var b bytes.Buffer
 	enc := png.Encoder{CompressionLevel: png.BestSpeed, BufferPool: &pngBuffers}
-	if err := enc.Encode(&b, paletted(c.Image())); err != nil {
+	if err := enc.Encode(&b, paletted(img)); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
@@ -214,7 +221,7 @@ func paletted(img image.Image) image.Image {
 	}
 	b := src.Bounds()
 	w, h := b.Dx(), b.Dy()
-	key := func(p []uint8) uint32 { return uint32(p[0])<<24 | uint32(p[1])<<16 | uint32(p[2])<<8 | uint32(p[3]) }
+	key := func(p []uint8) uint32 { return binary.BigEndian.Uint32(p) }
 
 	// Count the colours, a run of one colour at a time.
 	count := map[uint32]int{}
@@ -263,6 +270,26 @@ func paletted(img image.Image) image.Image {
 		}
 	}
 	return dst
+}
+
+// canvases keeps the pictures' RGBA images (a megabyte and more each) from
+// one picture to the next, one pool per size.
+var canvases rgbaPools
+
+type rgbaPools struct{ m sync.Map } // image.Point → *sync.Pool
+
+func (p *rgbaPools) get(size image.Point) *image.RGBA {
+	pool, _ := p.m.LoadOrStore(size, &sync.Pool{})
+	if img, ok := pool.(*sync.Pool).Get().(*image.RGBA); ok {
+		return img
+	}
+	return image.NewRGBA(image.Rectangle{Max: size})
+}
+
+func (p *rgbaPools) put(img *image.RGBA) {
+	if pool, ok := p.m.Load(img.Bounds().Size()); ok {
+		pool.(*sync.Pool).Put(img)
+	}
 }
 
 // pngBuffers keeps the PNG encoders' compressors (a megabyte each) from one
