@@ -1,6 +1,12 @@
 package ml
 
-import "math"
+import (
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
 
 // SVM is a C-support vector classifier with an RBF kernel, as sklearn's
 // SVC() defaults: C=1, gamma="scale" = 1/(n_features·Var(X)) over all values
@@ -81,44 +87,82 @@ func (m *SVM) Fit(X [][]float64, y []int) error {
 	yi := labelIndex(y, classes)
 	m.Classes, m.NFeatures, m.GammaFitted = classes, d, gamma
 	m.SV, m.Pairs = nil, nil
-	svOf := make(map[int]int) // training row -> index in SV
+	// The binary problems, as libsvm's svm_train: for classes a < b, the
+	// rows of a (in training order), then those of b; solved in parallel,
+	// put together in order.
+	byClass := make([][]int, K)
+	for i, c := range yi {
+		byClass[c] = append(byClass[c], i)
+	}
+	type problem struct {
+		a, b int
+		rows []int
+		y    []float64
+		res  smoResult
+	}
+	var probs []*problem
 	for a := 0; a < K; a++ {
 		for b := a + 1; b < K; b++ {
-			var rows []int
-			for i, c := range yi {
-				if c == a || c == b {
-					rows = append(rows, i)
+			p := &problem{a: a, b: b, rows: append(slices.Clip(byClass[a]), byClass[b]...)}
+			p.y = make([]float64, len(p.rows))
+			for k := range p.y {
+				p.y[k] = -1
+				if k < len(byClass[a]) {
+					p.y[k] = 1
 				}
 			}
-			sx := make([][]float64, len(rows))
-			sy := make([]float64, len(rows))
-			for k, i := range rows {
-				sx[k] = X[i]
-				sy[k] = -1
-				if yi[i] == a {
-					sy[k] = 1
-				}
-			}
-			res := solveSMO(sx, sy, m.C, gamma, tol, cache<<20)
-			p := SVMPair{Pos: a, Neg: b, Rho: res.rho, Iter: res.iter}
-			for k, al := range res.alpha {
-				if al <= 0 {
-					continue
-				}
-				i := rows[k]
-				s, ok := svOf[i]
-				if !ok {
-					s = len(m.SV)
-					svOf[i] = s
-					m.SV = append(m.SV, append([]float64(nil), X[i]...))
-				}
-				p.Index = append(p.Index, s)
-				p.Coef = append(p.Coef, sy[k]*al)
-			}
-			m.Pairs = append(m.Pairs, p)
+			probs = append(probs, p)
 		}
 	}
+	parallelFor(len(probs), func(q int) {
+		p := probs[q]
+		sx := make([][]float64, len(p.rows))
+		for k, i := range p.rows {
+			sx[k] = X[i]
+		}
+		p.res = solveSMO(sx, p.y, m.C, gamma, tol, cache<<20)
+	})
+	svOf := make(map[int]int) // training row -> index in SV
+	for _, pr := range probs {
+		p := SVMPair{Pos: pr.a, Neg: pr.b, Rho: pr.res.rho, Iter: pr.res.iter}
+		for k, al := range pr.res.alpha {
+			if al <= 0 {
+				continue
+			}
+			i := pr.rows[k]
+			s, ok := svOf[i]
+			if !ok {
+				s = len(m.SV)
+				svOf[i] = s
+				m.SV = append(m.SV, append([]float64(nil), X[i]...))
+			}
+			p.Index = append(p.Index, s)
+			p.Coef = append(p.Coef, pr.y[k]*al)
+		}
+		m.Pairs = append(m.Pairs, p)
+	}
 	return nil
+}
+
+// parallelFor calls f(0), …, f(n−1) on up to GOMAXPROCS goroutines.
+func parallelFor(n int, f func(int)) {
+	workers := min(n, runtime.GOMAXPROCS(0))
+	if workers <= 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // validate checks the fitted parameters so Predict cannot panic.
@@ -157,28 +201,47 @@ func (m *SVM) DecisionFunction(X [][]float64) ([][]float64, error) {
 	if err := checkRows(X, m.NFeatures); err != nil {
 		return nil, err
 	}
-	kv := make([]float64, len(m.SV))
 	out := make([][]float64, len(X))
-	for r, x := range X {
-		for s, sv := range m.SV {
-			var d2 float64
-			for k, v := range sv {
-				d := v - x[k]
-				d2 += d * d
+	const chunk = 64
+	parallelFor((len(X)+chunk-1)/chunk, func(c int) {
+		kv := make([]float64, len(m.SV))
+		for r := c * chunk; r < min(len(X), (c+1)*chunk); r++ {
+			m.kernelRow(X[r], kv)
+			dec := make([]float64, len(m.Pairs))
+			for q, p := range m.Pairs {
+				sum := -p.Rho
+				for k, s := range p.Index {
+					sum += p.Coef[k] * kv[s]
+				}
+				dec[q] = sum
 			}
-			kv[s] = math.Exp(-m.GammaFitted * d2)
+			out[r] = dec
 		}
-		dec := make([]float64, len(m.Pairs))
-		for q, p := range m.Pairs {
-			sum := -p.Rho
-			for k, s := range p.Index {
-				sum += p.Coef[k] * kv[s]
-			}
-			dec[q] = sum
-		}
-		out[r] = dec
-	}
+	})
 	return out, nil
+}
+
+// kernelRow writes K(sv, x) for each support vector, four at a time (each
+// distance summed in feature order, as rbfDist).
+func (m *SVM) kernelRow(x []float64, kv []float64) {
+	g := m.GammaFitted
+	s := 0
+	for ; s+4 <= len(m.SV); s += 4 {
+		x0, x1, x2, x3 := m.SV[s], m.SV[s+1], m.SV[s+2], m.SV[s+3]
+		x0, x1, x2, x3 = x0[:len(x)], x1[:len(x)], x2[:len(x)], x3[:len(x)]
+		var s0, s1, s2, s3 float64
+		for k, v := range x {
+			d0, d1, d2, d3 := x0[k]-v, x1[k]-v, x2[k]-v, x3[k]-v
+			s0 += d0 * d0
+			s1 += d1 * d1
+			s2 += d2 * d2
+			s3 += d3 * d3
+		}
+		kv[s], kv[s+1], kv[s+2], kv[s+3] = math.Exp(-g*s0), math.Exp(-g*s1), math.Exp(-g*s2), math.Exp(-g*s3)
+	}
+	for ; s < len(m.SV); s++ {
+		kv[s] = math.Exp(-g * rbfDist(m.SV[s], x))
+	}
 }
 
 // Predict returns the class with the most one-vs-one votes (smallest class
