@@ -81,26 +81,30 @@ func (m *KNN) Predict(X [][]float64) ([]int, error) {
 	}
 	k := min(m.K, len(m.X))
 	out := make([]int, len(X))
-	votes := make([]int, len(m.Classes))
-	h := make([]nbr, 0, k)
-	for i, q := range X {
-		h = t.nearest(q, k, h[:0])
-		if m.Weights == "distance" {
-			out[i] = m.Classes[distanceVote(h, m.Y, len(m.Classes))]
-			continue
-		}
-		clear(votes)
-		for _, nb := range h {
-			votes[m.Y[nb.idx]]++
-		}
-		best := 0
-		for c := 1; c < len(votes); c++ {
-			if votes[c] > votes[best] {
-				best = c
+	// Queries are independent: chunks of them on up to GOMAXPROCS goroutines.
+	const chunk = 256
+	parallelFor((len(X)+chunk-1)/chunk, func(c int) {
+		votes := make([]int, len(m.Classes))
+		h := make([]nbr, 0, k)
+		for i := c * chunk; i < min(len(X), (c+1)*chunk); i++ {
+			h = t.nearest(X[i], k, h[:0])
+			if m.Weights == "distance" {
+				out[i] = m.Classes[distanceVote(h, m.Y, len(m.Classes))]
+				continue
 			}
+			clear(votes)
+			for _, nb := range h {
+				votes[m.Y[nb.idx]]++
+			}
+			best := 0
+			for c := 1; c < len(votes); c++ {
+				if votes[c] > votes[best] {
+					best = c
+				}
+			}
+			out[i] = m.Classes[best]
 		}
-		out[i] = m.Classes[best]
-	}
+	})
 	return out, nil
 }
 
@@ -231,18 +235,69 @@ func (t *kdTree) build(lo, hi int) int {
 	if spread <= 0 {
 		return id // all points identical: keep as a leaf
 	}
-	slices.SortFunc(t.idx[lo:hi], func(a, b int) int {
-		if c := cmp.Compare(t.X[a][dim], t.X[b][dim]); c != 0 {
-			return c
-		}
-		return cmp.Compare(a, b)
-	})
+	// The rows before mid are the mid−lo smallest by (value, row), as a
+	// full sort would leave them (order within a child does not matter: the
+	// children are split again, and a leaf's rows all go through the heap).
 	mid := (lo + hi) / 2
+	selectKth(t.idx[lo:hi], mid-lo, func(a, b int) bool {
+		va, vb := t.X[a][dim], t.X[b][dim]
+		return va < vb || va == vb && a < b
+	})
 	split := t.X[t.idx[mid]][dim]
 	l := t.build(lo, mid)
 	r := t.build(mid, hi)
 	t.nodes[id].dim, t.nodes[id].split, t.nodes[id].left, t.nodes[id].right = dim, split, l, r
 	return id
+}
+
+// selectKth reorders s so that s[k] is the element of rank k by less (a
+// strict total order), those before it smaller and those after larger
+// (Hoare's quickselect, median-of-three pivots).
+func selectKth(s []int, k int, less func(a, b int) bool) {
+	lo, hi := 0, len(s)-1
+	for hi > lo {
+		if hi-lo < 16 {
+			for i := lo + 1; i <= hi; i++ {
+				for j := i; j > lo && less(s[j], s[j-1]); j-- {
+					s[j], s[j-1] = s[j-1], s[j]
+				}
+			}
+			return
+		}
+		m := lo + (hi-lo)/2
+		if less(s[m], s[lo]) {
+			s[m], s[lo] = s[lo], s[m]
+		}
+		if less(s[hi], s[lo]) {
+			s[hi], s[lo] = s[lo], s[hi]
+		}
+		if less(s[hi], s[m]) {
+			s[hi], s[m] = s[m], s[hi]
+		}
+		pivot := s[m]
+		i, j := lo, hi
+		for i <= j {
+			for less(s[i], pivot) {
+				i++
+			}
+			for less(pivot, s[j]) {
+				j--
+			}
+			if i <= j {
+				s[i], s[j] = s[j], s[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return
+		}
+	}
 }
 
 // nearest appends to h (a max-heap by (dist, idx)) the k nearest rows to q.
@@ -349,13 +404,14 @@ func (m *KNN) predictBrute(X [][]float64) ([]int, error) {
 	}
 	Ym := blas64.General{Rows: n, Cols: d, Stride: d, Data: Y}
 	const chunk = 256
-	q := make([]float64, chunk*d)
-	z := make([]float64, chunk*n)
-	dist, idx := make([]float64, k), make([]int, k)
-	votes := make([]int, len(m.Classes))
 	out := make([]int, len(X))
-	for lo := 0; lo < len(X); lo += chunk {
-		hi := min(lo+chunk, len(X))
+	// Chunks of queries are independent: up to GOMAXPROCS goroutines.
+	parallelFor((len(X)+chunk-1)/chunk, func(c int) {
+		lo, hi := c*chunk, min((c+1)*chunk, len(X))
+		q := make([]float64, (hi-lo)*d)
+		z := make([]float64, (hi-lo)*n)
+		dist, idx := make([]float64, k), make([]int, k)
+		votes := make([]int, len(m.Classes))
 		for r := lo; r < hi; r++ {
 			copy(q[(r-lo)*d:], X[r])
 		}
@@ -388,7 +444,7 @@ func (m *KNN) predictBrute(X [][]float64) ([]int, error) {
 			}
 			out[r] = m.Classes[argmaxInt(votes)]
 		}
-	}
+	})
 	return out, nil
 }
 
