@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -49,7 +50,7 @@ func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, err
 	// The pictures draw and upload while the rest of the step goes on; the
 	// record waits for them.
 	images := logImages(ctx, run, ds, report)
-	defer images.Wait() //nolint:errcheck // an early return's error is the step's
+	defer images.g.Wait() //nolint:errcheck // an early return's error is the step's
 	best := report.BestResult()
 	var model bytes.Buffer
 	if err := ml.Save(&model, best.Name, best.Model, ds); err != nil {
@@ -85,7 +86,7 @@ func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, err
 		return err
 	})
 	g.Go(func() (err error) {
-		if err := images.Wait(); err != nil {
+		if err := images.wait(run); err != nil {
 			return err
 		}
 		summary, err = run.Complete(gctx, nil)
@@ -113,12 +114,42 @@ func logReport(run *runctx.Run, ds *ml.Dataset, r *ml.Report) error {
 	return nil
 }
 
+// pictures are the step's images being drawn and uploaded.
+type pictures struct {
+	g     *errgroup.Group
+	start time.Time
+	mu    sync.Mutex
+	drawn time.Time // when the last picture was drawn
+}
+
+// wait waits for the pictures and logs how long drawing them took
+// ("plot_seconds": compute, as "train_seconds" is, which make bench tells
+// apart from the run context's own cost).
+func (p *pictures) wait(run *runctx.Run) error {
+	if err := p.g.Wait(); err != nil {
+		return err
+	}
+	run.Log("plot_seconds", p.drawn.Sub(p.start).Seconds())
+	return nil
+}
+
+func (p *pictures) draw(draw func() ([]byte, error)) ([]byte, error) {
+	png, err := draw()
+	p.mu.Lock()
+	if now := time.Now(); now.After(p.drawn) {
+		p.drawn = now
+	}
+	p.mu.Unlock()
+	return png, err
+}
+
 // logImages logs, each drawn and uploaded on its own goroutine, what the
 // reference script plots: a confusion-matrix heatmap per model ("Confusion
 // matrix <NAME>") and the box plot of the cross-validation scores
 // ("Algorithm comparison").
-func logImages(ctx context.Context, run *runctx.Run, ds *ml.Dataset, r *ml.Report) *errgroup.Group {
+func logImages(ctx context.Context, run *runctx.Run, ds *ml.Dataset, r *ml.Report) *pictures {
 	g, ctx := errgroup.WithContext(ctx)
+	p := &pictures{g: g, start: time.Now()}
 	names := make([]string, len(r.Results))
 	scores := make([][]float64, len(r.Results))
 	for i, m := range r.Results {
@@ -134,7 +165,7 @@ func logImages(ctx context.Context, run *runctx.Run, ds *ml.Dataset, r *ml.Repor
 				}
 			}
 			title := fmt.Sprintf("Confusion matrix %s: accuracy %.4f (%d of %d)", m.Name, m.ValidationAccuracy, right, all)
-			png, err := ml.ConfusionMatrixPNG(title, ds.Classes, m.Confusion)
+			png, err := p.draw(func() ([]byte, error) { return ml.ConfusionMatrixPNG(title, ds.Classes, m.Confusion) })
 			if err != nil {
 				return fmt.Errorf("confusion matrix of %s: %w", m.Name, err)
 			}
@@ -142,13 +173,13 @@ func logImages(ctx context.Context, run *runctx.Run, ds *ml.Dataset, r *ml.Repor
 		})
 	}
 	g.Go(func() error {
-		png, err := ml.CVBoxPlotPNG(names, scores)
+		png, err := p.draw(func() ([]byte, error) { return ml.CVBoxPlotPNG(names, scores) })
 		if err != nil {
 			return fmt.Errorf("algorithm comparison: %w", err)
 		}
 		return run.LogImage(ctx, "Algorithm comparison", png)
 	})
-	return g
+	return p
 }
 
 // load reads and parses the CSV behind a data reference. Bad references and
