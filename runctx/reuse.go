@@ -123,7 +123,8 @@ func (u reuser) lookup(ctx context.Context, ref string) (*ReuseEntry, datastore.
 	if err := json.NewDecoder(rc).Decode(&e); err != nil {
 		return nil, info.ETag, fmt.Errorf("%w: %s does not decode: %v", errStale, ref, err)
 	}
-	// The data and the outputs are checked at once: one round trip.
+	// The data and the outputs are checked at once, in one round trip:
+	// a stat per data reference, one listing of the outputs folder.
 	g, gctx := errgroup.WithContext(ctx)
 	for _, d := range e.Data {
 		g.Go(func() error {
@@ -133,18 +134,36 @@ func (u reuser) lookup(ctx context.Context, ref string) (*ReuseEntry, datastore.
 			return nil
 		})
 	}
-	for _, o := range e.Outputs {
-		g.Go(func() error {
-			if _, err := u.stat(gctx, o); err != nil {
-				return fmt.Errorf("%w: output %s: %v", errStale, o, err)
-			}
-			return nil
-		})
+	if len(e.Outputs) > 0 {
+		g.Go(func() error { return u.checkOutputs(gctx, e.Record.Outputs, e.Outputs) })
 	}
 	if err := g.Wait(); err != nil {
 		return nil, info.ETag, err
 	}
 	return &e, info.ETag, nil
+}
+
+// checkOutputs lists the folder the outputs were written under and
+// reports errStale unless every output is there.
+func (u reuser) checkOutputs(ctx context.Context, folder string, outputs []string) error {
+	prefix, err := datastore.ParsePrefix(folder)
+	if err != nil {
+		return fmt.Errorf("%w: outputs folder %s: %v", errStale, folder, err)
+	}
+	infos, err := u.data.List(ctx, prefix)
+	if err != nil {
+		return fmt.Errorf("%w: outputs folder %s: %v", errStale, folder, err)
+	}
+	there := make(map[string]bool, len(infos))
+	for _, info := range infos {
+		there[prefix.Join(info.Name).String()] = true
+	}
+	for _, o := range outputs {
+		if !there[o] {
+			return fmt.Errorf("%w: output %s is gone", errStale, o)
+		}
+	}
+	return nil
 }
 
 func (u reuser) stat(ctx context.Context, ref string) (datastore.Info, error) {
