@@ -178,6 +178,11 @@ func (p *lrProblem) setup() {
 	}
 	work := p.n * (p.d + 1) * p.K
 	nc := min(max(1, work/lrChunkWork), max(1, p.n/64), 64)
+	if p.K > 1 && p.d > lrGemmFeatures {
+		// At most 192 rows a chunk: gonum's Gemm runs a product of more
+		// than three 64-row blocks on goroutines of its own.
+		nc = max(nc, (p.n+191)/192)
+	}
 	p.bounds = make([]int, nc+1)
 	for c := range nc + 1 {
 		p.bounds[c] = c * p.n / nc

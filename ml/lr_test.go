@@ -2,6 +2,9 @@ package ml
 
 import (
 	"math"
+	"os"
+	"runtime"
+	"slices"
 	"testing"
 )
 
@@ -107,5 +110,88 @@ func TestLRLabelsKept(t *testing.T) {
 	pred, _ := m.Predict([][]float64{{0}, {5}})
 	if pred[0] != 2 || pred[1] != 1 {
 		t.Errorf("pred %v", pred)
+	}
+}
+
+// BenchmarkLREval measures one evaluation of the objective and gradient on
+// digits' training part (1437×64, 10 classes) and on 80,000×4, 3 classes.
+func BenchmarkLREval(b *testing.B) {
+	f, err := os.Open("testdata/golden/digits.csv")
+	if err != nil {
+		b.Fatal(err)
+	}
+	digits, err := LoadCSV(f, "digits.csv")
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		d    *Dataset
+	}{{"digits", digits}, {"rows=80000", synthIris(80000, 1)}} {
+		b.Run(c.name, func(b *testing.B) {
+			X, y := c.d.X[:len(c.d.X)*4/5], c.d.Y[:len(c.d.X)*4/5]
+			n, d := len(X), len(X[0])
+			classes := []int{}
+			for _, v := range y {
+				if !slices.Contains(classes, v) {
+					classes = append(classes, v)
+				}
+			}
+			slices.Sort(classes)
+			flat := make([]float64, 0, n*d)
+			for _, x := range X {
+				flat = append(flat, x...)
+			}
+			pen := make([]float64, d)
+			for j := range pen {
+				pen[j] = 1
+			}
+			K := len(classes)
+			p := &lrProblem{X: flat, n: n, d: d, K: K, y: labelIndex(y, classes), C: 1, pen: pen}
+			w := make([]float64, K*(d+1))
+			for i := range w {
+				w[i] = 0.01 * float64(i%7-3)
+			}
+			g := make([]float64, len(w))
+			for b.Loop() {
+				p.eval(w, g)
+			}
+		})
+	}
+}
+
+// TestLRSameOnAnyProcessors: the objective's chunks are fixed by the size
+// of the problem, so the fit does not depend on GOMAXPROCS.
+func TestLRSameOnAnyProcessors(t *testing.T) {
+	d := synthIris(20000, 3)
+	// 20 features (the matrix-product path): the four, scaled and shifted.
+	wide := make([][]float64, 3000)
+	for i := range wide {
+		for r := range 5 {
+			for j, v := range d.X[i] {
+				wide[i] = append(wide[i], v*float64(r+1)+float64(j*r))
+			}
+		}
+	}
+	for _, c := range []struct {
+		X [][]float64
+		y []int
+	}{{d.X, d.Y}, {wide, d.Y[:len(wide)]}} {
+		var fits []*LogisticRegression
+		for _, procs := range []int{1, 3} {
+			prev := runtime.GOMAXPROCS(procs)
+			m := NewLogisticRegression()
+			err := m.Fit(c.X, c.y)
+			runtime.GOMAXPROCS(prev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fits = append(fits, m)
+		}
+		a, b := fits[0], fits[1]
+		if !slices.EqualFunc(a.Coef, b.Coef, slices.Equal) || !slices.Equal(a.Intercept, b.Intercept) || a.NIter != b.NIter {
+			t.Errorf("%d features: GOMAXPROCS 1: %v %v (%d iterations); 3: %v %v (%d)", len(c.X[0]), a.Coef, a.Intercept, a.NIter, b.Coef, b.Intercept, b.NIter)
+		}
 	}
 }
