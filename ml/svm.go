@@ -12,8 +12,9 @@ import (
 // SVC() defaults: C=1, gamma="scale" = 1/(n_features·Var(X)) over all values
 // of the training X, stopping tolerance 1e-3, one-vs-one for more than two
 // classes with libsvm's voting (a vote tie goes to the smallest class). Each
-// binary problem is solved by SMO with libsvm's working set selection and an
-// LRU cache of kernel rows (no shrinking).
+// binary problem is solved as libsvm's Solver (smo.go): SMO with its working
+// set selection, its shrinking and its LRU cache of kernel rows (CacheMB);
+// the problems are solved in parallel, which changes nothing in the result.
 type SVM struct {
 	C     float64 `json:"c"`
 	Gamma float64 `json:"gamma"` // 0 means "scale"
