@@ -26,11 +26,8 @@ const (
 	MemoProperties = "properties"
 )
 
-// Step statuses beyond the run statuses.
-const (
-	StatusQueued  = "Queued"
-	StatusSkipped = "Skipped"
-)
+// StatusSkipped is the status of a step that did not run (SkipStep).
+const StatusSkipped = "Skipped"
 
 // PipelineOptions configure StartPipeline.
 type PipelineOptions struct {

@@ -17,8 +17,8 @@
 //	starter reuse ls|rm                    step reuse entries
 //
 // Statuses are the temporal CLI's: a pipeline is Running, Completed, Failed,
-// Canceled, Terminated, ContinuedAsNew or TimedOut; a step is Queued,
-// Running, Completed, Failed, Skipped or Reused.
+// Canceled, Terminated, ContinuedAsNew or TimedOut; a step is Running,
+// Completed, Failed, Skipped or Reused.
 //
 // Exit codes: 0 done, 1 the pipeline or the command failed, 2 usage error.
 package main
@@ -82,7 +82,7 @@ const rootLong = `starter starts TrainingPipeline runs on Temporal, follows them
 and reads what their runs recorded: Azure ML's run context, on Temporal.
 
 Statuses are the temporal CLI's. A pipeline is Running, Completed, Failed,
-Canceled, Terminated, ContinuedAsNew or TimedOut; a step is Queued, Running,
+Canceled, Terminated, ContinuedAsNew or TimedOut; a step is Running,
 Completed, Failed, Skipped or Reused.
 
 With -o json (or --json) a command prints one JSON value on stdout, and

@@ -54,7 +54,7 @@ func newStepProgress(w io.Writer) *stepProgress {
 
 // finished reports whether a step status is final.
 func finished(status string) bool {
-	return status != runctx.StatusRunning && status != runctx.StatusQueued && status != ""
+	return status != runctx.StatusRunning && status != ""
 }
 
 // update takes one answer of the steps query.

@@ -58,7 +58,7 @@ func TestStepProgressTerminalRedrawsOneLinePerStep(t *testing.T) {
 	assert.Equal(t, "\r\x1b[2K  train              Running 0s\n", b.String())
 	b.Reset()
 	clk.t = clk.t.Add(3 * time.Second)
-	p.update(steps("train", runctx.StatusFailed, "a-step-with-a-very-long-name-indeed", runctx.StatusQueued))
+	p.update(steps("train", runctx.StatusFailed, "a-step-with-a-very-long-name-indeed", runctx.StatusRunning))
 	assert.Equal(t, "\x1b[1A"+
 		"\r\x1b[2K  train              Failed in 3s\n"+
 		"\r\x1b[2K  a-step-with-a-very-long-name-indeed Q\n", b.String(), "moves up over the drawn lines; cuts lines to the width")

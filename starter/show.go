@@ -65,8 +65,8 @@ its queries (a worker must be up); once it has closed, from its memo, its
 result and the stored step records (no worker needed).
 
 The pipeline's status is Running, Completed, Failed, Canceled, Terminated,
-ContinuedAsNew or TimedOut; a step's is Queued, Running, Completed, Failed,
-Skipped or Reused. With -o json: one object with workflow_id, run_id,
+ContinuedAsNew or TimedOut; a step's is Running, Completed, Failed, Skipped
+or Reused. With -o json: one object with workflow_id, run_id,
 status, tags, properties, metrics and steps (each with its images, name to
 reference), and saved_images with --save-images.`,
 		Example: `  starter show iris-20250101-120000-1a2b3c4d
