@@ -61,7 +61,7 @@ func TestStepProgressTerminalRedrawsOneLinePerStep(t *testing.T) {
 	p.update(steps("train", runctx.StatusFailed, "a-step-with-a-very-long-name-indeed", runctx.StatusRunning))
 	assert.Equal(t, "\x1b[1A"+
 		"\r\x1b[2K  train              Failed in 3s\n"+
-		"\r\x1b[2K  a-step-with-a-very-long-name-indeed Q\n", b.String(), "moves up over the drawn lines; cuts lines to the width")
+		"\r\x1b[2K  a-step-with-a-very-long-name-indeed R\n", b.String(), "moves up over the drawn lines; cuts lines to the width")
 }
 
 func TestByteProgressShowsBytesSent(t *testing.T) {
