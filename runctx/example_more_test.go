@@ -1,0 +1,96 @@
+package runctx_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/runctx"
+)
+
+// Names that become paths (experiments, workflow IDs, step names) are one
+// path segment each; anything else is refused, never cleaned. Inside a
+// worker the refusal is a non-retryable ErrTypeInvalidName error.
+func ExampleValidateSegment() {
+	for _, id := range []string{"iris-nightly-2026-11-29T03:00:00Z", "a/../victim", "..", strings.Repeat("x", runctx.MaxSegment+1)} {
+		err := runctx.ValidateSegment("workflow ID", id)
+		fmt.Println(len(id) <= 40 && err == nil, errors.Is(err, runctx.ErrInvalid))
+	}
+	fmt.Println(runctx.ErrTypeInvalidName)
+	// Output:
+	// true false
+	// false true
+	// false true
+	// false true
+	// InvalidName
+}
+
+// Local data references are read only under the configured roots:
+// PIPELINE_LOCAL_ROOTS, or the working directory's data folder.
+func ExampleLocalRootsFromEnv() {
+	defer restoreEnv(runctx.EnvLocalRoots)()
+	os.Setenv(runctx.EnvLocalRoots, "/srv/datasets:/mnt/shared")
+	fmt.Println(runctx.LocalRootsFromEnv())
+	os.Setenv(runctx.EnvLocalRoots, "")
+	fmt.Println(strings.HasSuffix(runctx.LocalRootsFromEnv()[0], "/data"), len(runctx.DefaultLocalRoots()))
+	// Output:
+	// [/srv/datasets /mnt/shared]
+	// true 1
+}
+
+// A DataReader reads data references for steps that take a datastore
+// reader, and records each read in the step's run, with its ETag: the data
+// a reused step depends on (Record.Inputs, ReuseEntry.Data).
+func ExampleDataReader() {
+	dir, _ := os.MkdirTemp("", "runctx-data-")
+	defer os.RemoveAll(dir)
+	local := datastore.NewLocal(dir)
+	ref, _ := datastore.ParseRef("file:///iris.csv")
+	if _, err := local.Write(context.Background(), "", "iris.csv", strings.NewReader("5.1,3.5,1.4,0.2,setosa\n"), datastore.WriteOptions{}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	run := runctx.NewOffline(dir)
+	ctx := runctx.WithRun(context.Background(), run)
+	reader := runctx.DataReader{Data: datastore.Resolver{Local: local}}
+	rc, _, err := reader.Read(ctx, ref)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	b, _ := io.ReadAll(rc)
+	rc.Close()
+	var in runctx.DataInput = run.Record().Inputs[0]
+	fmt.Println(strings.TrimSpace(string(b)), in.Ref, in.ETag != "")
+	// Output:
+	// 5.1,3.5,1.4,0.2,setosa file:///iris.csv true
+}
+
+// One plugin serves the clients of one namespace; attached to a client of
+// another it refuses with ErrPluginShared. Make one per namespace.
+func ExamplePlugin_ConfigureClient() {
+	plugin, err := runctx.NewPlugin(runctx.PluginOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Long steps heartbeat on their own, at most MaxHeartbeatInterval
+	// apart, when their activity options set a heartbeat timeout.
+	_ = runctx.MaxHeartbeatInterval
+	for _, ns := range []string{"ml", "ml-staging"} {
+		c, err := client.Dial(client.Options{Namespace: ns, Plugins: []client.Plugin{plugin}})
+		if errors.Is(err, runctx.ErrPluginShared) {
+			fmt.Println(ns+":", "refused, make another plugin")
+			continue
+		}
+		if err == nil {
+			c.Close()
+		}
+	}
+}
