@@ -49,7 +49,10 @@ func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, err
 	}
 	// The pictures draw and upload while the rest of the step goes on; the
 	// record waits for them.
-	images := logImages(ctx, run, ds, report)
+	images := &pictures{g: new(errgroup.Group)}
+	if !in.NoPictures {
+		images = logImages(ctx, run, ds, report)
+	}
 	defer images.g.Wait() //nolint:errcheck // an early return's error is the step's
 	best := report.BestResult()
 	var model bytes.Buffer
@@ -129,7 +132,9 @@ func (p *pictures) wait(run *runctx.Run) error {
 	if err := p.g.Wait(); err != nil {
 		return err
 	}
-	run.Log("plot_seconds", p.drawn.Sub(p.start).Seconds())
+	if !p.drawn.IsZero() {
+		run.Log("plot_seconds", p.drawn.Sub(p.start).Seconds())
+	}
 	return nil
 }
 

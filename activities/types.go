@@ -47,6 +47,9 @@ type TrainInput struct {
 	Folds          int     `json:"folds"`
 	Seed           int64   `json:"seed"`
 	ValidationSize float64 `json:"validation_size"`
+	// NoPictures skips the confusion-matrix heatmaps and the algorithm
+	// comparison plot (about 50 ms of drawing per step on two cores).
+	NoPictures bool `json:"no_pictures,omitempty"`
 }
 
 // TrainResult is what the training step returns to the workflow: its run

@@ -51,6 +51,7 @@ func pipelineFlags(fs *pflag.FlagSet) *workflows.PipelineInput {
 	fs.Float64Var(&in.ValidationSize, "validation-size", workflows.DefaultValidationSize, "share of rows held out for validation")
 	fs.StringVar(&in.Outputs, "outputs", "", "datastore prefix for run outputs (default: the worker's, "+runctx.EnvRuns+" or "+runctx.DefaultRuns+")")
 	fs.BoolVar(&in.NoReuse, "no-reuse", false, "train again even when an earlier run trained on the same data with the same settings")
+	fs.BoolVar(&in.NoPictures, "no-pictures", false, "skip the training step's confusion-matrix heatmaps and comparison plot")
 	return in
 }
 

@@ -132,8 +132,8 @@ func newSweepCmd(c *cli) *cobra.Command {
 		Short: "Cancel a sweep; its running trials stop within seconds",
 		Example: `  starter sweep cancel sweeps-20250101-120000-1a2b3c4d
   starter sweep cancel sweeps-20250101-120000-1a2b3c4d -o json`,
-		Args:  exactArgs(1, "<workflow-id>"),
-		RunE:  func(_ *cobra.Command, args []string) error { return c.cancelSweep(args[0]) },
+		Args: exactArgs(1, "<workflow-id>"),
+		RunE: func(_ *cobra.Command, args []string) error { return c.cancelSweep(args[0]) },
 	})
 	return cmd
 }

@@ -110,7 +110,7 @@ func trainAndLookup(ctx workflow.Context, in PipelineInput) (activities.TrainRes
 	var champ activities.Champion
 	train := runctx.StepOptions{Name: activities.StepTrain, Summary: "train: six classifiers on " + in.Data,
 		Reuse: true, Version: activities.TrainVersion}
-	trainIn := activities.TrainInput{Data: in.Data, Folds: in.Folds, Seed: in.Seed, ValidationSize: in.ValidationSize}
+	trainIn := activities.TrainInput{Data: in.Data, Folds: in.Folds, Seed: in.Seed, ValidationSize: in.ValidationSize, NoPictures: in.NoPictures}
 	lookup := runctx.StepOptions{Name: activities.StepLookup, Summary: "lookup-champion: " + in.ModelName}
 	lookupIn := activities.LookupInput{ModelName: in.ModelName}
 

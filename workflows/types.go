@@ -74,6 +74,9 @@ type PipelineInput struct {
 	// NoReuse trains again even when an earlier run trained on the same
 	// data with the same settings (runctx.StepOptions.Reuse).
 	NoReuse bool `json:"no_reuse,omitempty"`
+	// NoPictures trains without drawing the training step's pictures
+	// (activities.TrainInput.NoPictures).
+	NoPictures bool `json:"no_pictures,omitempty"`
 }
 
 // WithDefaults fills the zero fields with the defaults.
