@@ -122,10 +122,10 @@ func run(n, inflight int, out, rows string) error {
 		return err
 	}
 	writeLatency(&r, fl, pl, compute, []float64{rates[0], rates[2]}, rollback, inflight)
-	writePictures(&r, fl, pl, pp, pcompute, plots)
 	fmt.Fprintf(&r, "| floor with eager workflow start (client in the worker's process), client p50 / server p50 | %s / %s | | |\n",
 		ms(percentile(durations(fe, clientSide), 50)), ms(percentile(durations(fe, serverSide), 50)))
 	writeStretches(&r, fl, pl)
+	writePictures(&r, fl, pl, pp, pcompute, plots)
 	writeReuse(&r, fl, pl, ru)
 	writeCPU(&r, &s.cpu, rates, cpu)
 
