@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
@@ -67,6 +68,10 @@ type StepInfo struct {
 	Metrics    map[string]float64 `json:"metrics,omitempty"`
 	// ReusedFrom names the run a Reused step took its results from.
 	ReusedFrom string `json:"reused_from,omitempty"`
+	// Started and Ended are the workflow's times (workflow.Now) when the
+	// step was scheduled and when its end reached the workflow.
+	Started time.Time `json:"started,omitzero"`
+	Ended   time.Time `json:"ended,omitzero"`
 }
 
 // Pipeline is the parent run, kept inside the workflow: it takes the steps'
@@ -254,7 +259,8 @@ func (p *Pipeline) step(name string) *StepInfo {
 
 // StepStarted marks a step (named by its activity ID) as running.
 func (p *Pipeline) StepStarted(ctx workflow.Context, name string) {
-	p.step(name).Status = StatusRunning
+	st := p.step(name)
+	st.Status, st.Started = StatusRunning, workflow.Now(ctx)
 	p.publishDetails(ctx)
 }
 
@@ -264,7 +270,7 @@ func (p *Pipeline) StepStarted(ctx workflow.Context, name string) {
 // another value), so that the workflow has one error to look at.
 func (p *Pipeline) StepEnded(ctx workflow.Context, name string, s Summary, err error) error {
 	st := p.step(name)
-	st.Status, st.RecordRef = StatusCompleted, s.RecordRef
+	st.Status, st.RecordRef, st.Ended = StatusCompleted, s.RecordRef, workflow.Now(ctx)
 	st.Tags, st.Properties, st.Metrics = s.Tags, s.Properties, s.Metrics
 	if s.Status == StatusReused {
 		st.Status, st.ReusedFrom = StatusReused, s.ReusedFrom

@@ -82,6 +82,14 @@ func (p *stepProgress) update(steps []runctx.StepInfo) {
 		if finished(s.Status) {
 			l.ended = now
 		}
+		// The workflow's own times, where it records them, are exact; the
+		// polls' are within one poll.
+		if !s.Started.IsZero() {
+			l.started = s.Started
+		}
+		if !s.Ended.IsZero() {
+			l.ended = s.Ended
+		}
 		l.status, l.detail = s.Status, headline(s)
 		if !p.tty {
 			fmt.Fprintln(p.w, p.text(l, now))

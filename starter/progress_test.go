@@ -80,3 +80,16 @@ func TestByteProgressShowsBytesSent(t *testing.T) {
 	assert.Equal(t, "1023 B", bytesString(1023))
 	assert.Equal(t, "1.5 KiB", bytesString(1536))
 }
+
+// TestStepProgressUsesTheWorkflowsTimes: where the pipeline records when a
+// step started and ended, the duration is exact, not the polls'.
+func TestStepProgressUsesTheWorkflowsTimes(t *testing.T) {
+	var b bytes.Buffer
+	clk := &clock{time.Unix(0, 0)}
+	p := &stepProgress{w: &b, now: clk.now, byName: map[string]*stepLine{}}
+	clk.t = clk.t.Add(time.Second)
+	s := steps("lookup-champion", runctx.StatusCompleted)
+	s[0].Started, s[0].Ended = time.Unix(0, 0).Add(200*time.Millisecond), time.Unix(0, 0).Add(207*time.Millisecond)
+	p.update(s)
+	assert.Equal(t, "  lookup-champion    Completed in 7ms\n", b.String())
+}
