@@ -121,7 +121,7 @@ func (p *stepProgress) redraw(now time.Time) {
 func (p *stepProgress) text(l *stepLine, now time.Time) string {
 	s := fmt.Sprintf("  %-18s %s", l.name, l.status)
 	switch {
-	case finished(l.status) && !l.started.IsZero():
+	case finished(l.status) && l.status != runctx.StatusSkipped && !l.started.IsZero():
 		s += " in " + duration(l.ended.Sub(l.started))
 	case l.status == runctx.StatusRunning && p.tty:
 		s += " " + duration(now.Sub(l.started))

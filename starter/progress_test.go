@@ -44,7 +44,7 @@ func TestStepProgressPlainPrintsStartAndEndWithDuration(t *testing.T) {
 		"  train              Completed in 1.5s (best_model=svc)",
 		"  lookup-champion    Completed in 1.3s", // ran between two polls: since the previous one
 		"  register-model     Running",
-		"  register-model     Skipped in 2s",
+		"  register-model     Skipped", // it did not run: no duration
 		"",
 	}, "\n"), b.String())
 }
