@@ -2,8 +2,8 @@ package sweep
 
 import (
 	"errors"
-	"maps"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
