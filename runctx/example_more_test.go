@@ -7,8 +7,12 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
@@ -93,4 +97,64 @@ func ExamplePlugin_ConfigureClient() {
 			c.Close()
 		}
 	}
+}
+
+// scoreResult embeds its run's summary: its RunSummary method comes with
+// it, so the step's tags and parent changes reach the workflow.
+type scoreResult struct {
+	runctx.Summary
+	Threshold float64 `json:"threshold"`
+}
+
+func score(ctx context.Context) (scoreResult, error) {
+	run, err := runctx.FromContext(ctx)
+	if err != nil {
+		return scoreResult{}, err
+	}
+	if err := run.Tag("f1", "0.88"); err != nil {
+		return scoreResult{}, err
+	}
+	s, err := run.Complete(ctx, nil)
+	return scoreResult{Summary: s, Threshold: 0.5}, err
+}
+
+func scorePipeline(ctx workflow.Context) (string, error) {
+	ctx, _, err := runctx.StartPipeline(ctx, runctx.PipelineOptions{Experiment: "scores"})
+	if err != nil {
+		return "", err
+	}
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
+	var r scoreResult
+	if err := runctx.ExecuteStep(ctx, runctx.StepOptions{Name: "score"}, score).Get(ctx, &r); err != nil {
+		return "", err
+	}
+	f1, err := r.FloatTag("f1")
+	return fmt.Sprintf("%s f1=%v threshold=%v", r.Status, f1, r.Threshold), err
+}
+
+// A step's result may embed its Summary (or be one): Summary is a
+// Summarizer.
+func ExampleSummary_RunSummary() {
+	dir, _ := os.MkdirTemp("", "runctx-embed-")
+	defer os.RemoveAll(dir)
+	plugin, _, err := localPlugin(dir)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var ts testsuite.WorkflowTestSuite
+	ts.SetLogger(quiet)
+	env := ts.NewTestWorkflowEnvironment()
+	env.SetWorkerOptions(worker.Options{Plugins: []worker.Plugin{plugin}})
+	env.RegisterWorkflow(scorePipeline)
+	env.RegisterActivity(score)
+	env.ExecuteWorkflow(scorePipeline)
+	var res string
+	if err := env.GetWorkflowResult(&res); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res)
+	// Output:
+	// Completed f1=0.88 threshold=0.5
 }
