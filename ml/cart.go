@@ -2,6 +2,7 @@ package ml
 
 import (
 	"cmp"
+	"math"
 	"math/rand/v2"
 	"slices"
 )
@@ -20,8 +21,20 @@ func newRand(seed int64) *rand.Rand {
 // then to the lowest threshold. The random stream is math/rand/v2's PCG and
 // does not reproduce sklearn's, so which of several equally good splits is
 // chosen may differ from sklearn.
+//
+// MaxDepth, MinSamplesLeaf and MinSamplesSplit are sklearn's max_depth,
+// min_samples_leaf and min_samples_split (integer forms), with its
+// semantics: a node at depth ≥ MaxDepth (the root has depth 0) is a leaf; a
+// node is split only if it has at least max(MinSamplesSplit,
+// 2·MinSamplesLeaf) rows, and only at thresholds that leave at least
+// MinSamplesLeaf rows on each side. Their zero values are sklearn's
+// defaults (None, 1, 2), which leave the tree as described above; a leaf
+// that is not pure predicts its majority class (the smallest on ties).
 type CART struct {
-	Seed int64 `json:"seed"`
+	Seed            int64 `json:"seed"`
+	MaxDepth        int   `json:"max_depth,omitempty"`         // 0: None (unlimited)
+	MinSamplesLeaf  int   `json:"min_samples_leaf,omitempty"`  // 0: 1
+	MinSamplesSplit int   `json:"min_samples_split,omitempty"` // 0: 2
 
 	// Fitted tree in flat form; node 0 is the root. Feature is -1 at a leaf.
 	Classes   []int     `json:"classes"`
@@ -39,6 +52,15 @@ func (m *CART) Fit(X [][]float64, y []int) error {
 	if err != nil {
 		return err
 	}
+	if m.MaxDepth < 0 || m.MinSamplesLeaf < 0 || m.MinSamplesSplit < 0 || m.MinSamplesSplit == 1 {
+		return badInput("CART: max_depth %d, min_samples_leaf %d, min_samples_split %d (want max_depth ≥ 1 or 0 for None, min_samples_leaf ≥ 1, min_samples_split ≥ 2, 0 for their defaults)",
+			m.MaxDepth, m.MinSamplesLeaf, m.MinSamplesSplit)
+	}
+	maxDepth, minLeaf, minSplit := m.MaxDepth, max(1, m.MinSamplesLeaf), max(2, m.MinSamplesSplit)
+	if maxDepth == 0 {
+		maxDepth = math.MaxInt
+	}
+	minSplit = max(minSplit, 2*minLeaf) // as sklearn's fit
 	n, K := len(X), len(classes)
 	yi := labelIndex(y, classes)
 	cols := make([][]float64, d)
@@ -48,7 +70,8 @@ func (m *CART) Fit(X [][]float64, y []int) error {
 			cols[j][i] = x[j]
 		}
 	}
-	*m = CART{Seed: m.Seed, Classes: classes, NFeatures: d}
+	*m = CART{Seed: m.Seed, MaxDepth: m.MaxDepth, MinSamplesLeaf: m.MinSamplesLeaf, MinSamplesSplit: m.MinSamplesSplit,
+		Classes: classes, NFeatures: d}
 	rng := newRand(m.Seed)
 	// sorted[f] holds the row indices in increasing order of feature f; a
 	// node owns the same range [lo, hi) of every sorted[f], and a split
@@ -63,7 +86,7 @@ func (m *CART) Fit(X [][]float64, y []int) error {
 		slices.SortFunc(s, func(a, b int32) int { return cmp.Compare(col[a], col[b]) })
 		sorted[f] = s
 	}
-	type pending struct{ node, lo, hi int }
+	type pending struct{ node, lo, hi, depth int }
 	goLeft := make([]bool, n)
 	part := make([]int32, n)
 	countsL := make([]int, K)
@@ -73,7 +96,7 @@ func (m *CART) Fit(X [][]float64, y []int) error {
 		feats[j] = j
 	}
 	m.addNode()
-	stack := []pending{{0, 0, n}}
+	stack := []pending{{0, 0, n, 0}}
 	for len(stack) > 0 {
 		p := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -85,6 +108,9 @@ func (m *CART) Fit(X [][]float64, y []int) error {
 		m.Value[p.node] = argmaxInt(countsR)
 		if countsR[m.Value[p.node]] == nn {
 			continue // pure
+		}
+		if p.depth >= maxDepth || nn < minSplit {
+			continue // sklearn's is_leaf: max_depth, min_samples_split, 2·min_samples_leaf
 		}
 		total := slices.Clone(countsR)
 		rng.Shuffle(d, func(a, b int) { feats[a], feats[b] = feats[b], feats[a] })
@@ -109,7 +135,7 @@ func (m *CART) Fit(X [][]float64, y []int) error {
 				countsL[c]++
 				countsR[c]--
 				v, next := col[es[k]], col[es[k+1]]
-				if v == next {
+				if v == next || k+1 < minLeaf || nn-k-1 < minLeaf {
 					continue
 				}
 				nL := float64(k + 1)
@@ -151,7 +177,7 @@ func (m *CART) Fit(X [][]float64, y []int) error {
 		l, r := m.addNode(), m.addNode()
 		m.Feature[p.node], m.Threshold[p.node] = bestFeat, bestThr
 		m.Left[p.node], m.Right[p.node] = l, r
-		stack = append(stack, pending{r, p.lo + nl, p.hi}, pending{l, p.lo, p.lo + nl})
+		stack = append(stack, pending{r, p.lo + nl, p.hi, p.depth + 1}, pending{l, p.lo, p.lo + nl, p.depth + 1})
 	}
 	return nil
 }

@@ -35,6 +35,10 @@ const (
 	MaxNeighbors = 10000
 	MaxIter      = 100000
 	MaxLeafSize  = 10000
+	// MaxTreeDepth bounds CART's max_depth; MaxMinSamples its
+	// min_samples_leaf and min_samples_split.
+	MaxTreeDepth  = 10000
+	MaxMinSamples = 1000000
 )
 
 // aliases are scikit-learn's class names, and the issue's, for Names.
@@ -158,17 +162,21 @@ var params = map[string][]Param{
 			c.(*SVM).C = f
 			return err
 		}},
-		{Name: "gamma", Values: "scale, or number > 0", Default: "scale", Numeric: true, set: func(c Classifier, v string) error {
-			if v == "scale" {
-				c.(*SVM).Gamma = 0
+		{Name: "gamma", Values: "scale, auto (1/n_features), or number > 0", Default: "scale", Numeric: true, set: func(c Classifier, v string) error {
+			s := c.(*SVM)
+			s.Gamma, s.GammaAuto = 0, v == "auto"
+			if v == "scale" || v == "auto" {
 				return nil
 			}
 			f, err := positive(v)
-			c.(*SVM).Gamma = f
+			s.Gamma = f
 			return err
 		}},
-		{Name: "kernel", Values: "rbf (the only kernel implemented)", Default: "rbf", set: func(_ Classifier, v string) error {
-			return oneOf(v, "rbf")
+		// poly and sigmoid take sklearn's degree=3 and coef0=0, which are
+		// not (yet) parameters here.
+		{Name: "kernel", Values: "rbf, linear, poly (degree 3, coef0 0) or sigmoid (coef0 0)", Default: "rbf", set: func(c Classifier, v string) error {
+			c.(*SVM).Kernel = v
+			return oneOf(v, kernelNames...)
 		}},
 	},
 	"KNN": {
@@ -214,7 +222,27 @@ var params = map[string][]Param{
 			return oneOf(v, "svd")
 		}},
 	},
-	"CART": {},
+	"CART": {
+		{Name: "max_depth", Values: fmt.Sprintf("None, or integer 1..%d", MaxTreeDepth), Default: "None", Numeric: true, Integer: true, set: func(c Classifier, v string) error {
+			if v == "None" {
+				c.(*CART).MaxDepth = 0
+				return nil
+			}
+			n, err := intIn(v, 1, MaxTreeDepth)
+			c.(*CART).MaxDepth = n
+			return err
+		}},
+		{Name: "min_samples_leaf", Values: fmt.Sprintf("integer 1..%d (fractions of the rows are not implemented)", MaxMinSamples), Default: "1", Numeric: true, Integer: true, set: func(c Classifier, v string) error {
+			n, err := intIn(v, 1, MaxMinSamples)
+			c.(*CART).MinSamplesLeaf = n
+			return err
+		}},
+		{Name: "min_samples_split", Values: fmt.Sprintf("integer 2..%d (fractions of the rows are not implemented)", MaxMinSamples), Default: "2", Numeric: true, Integer: true, set: func(c Classifier, v string) error {
+			n, err := intIn(v, 2, MaxMinSamples)
+			c.(*CART).MinSamplesSplit = n
+			return err
+		}},
+	},
 }
 
 func positive(v string) (float64, error) {

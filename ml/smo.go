@@ -36,7 +36,8 @@ type smoSolver struct {
 	alpha      []float64
 	status     []uint8
 	G, Gbar    []float64
-	active     []int // position -> index in the problem
+	active     []int     // position -> index in the problem
+	qd         []float64 // libsvm's QD: K(x_i, x_i) by position
 	C, eps     float64
 	unshrink   bool
 	q          *kernelCache
@@ -48,15 +49,19 @@ type smoSolver struct {
 //
 // as libsvm's Solver::Solve with shrinking and stopping tolerance eps. y
 // holds ±1.
-func solveSMO(X [][]float64, y []float64, C, gamma, eps float64, cacheBytes int) smoResult {
+func solveSMO(X [][]float64, y []float64, C float64, kern svmKernel, eps float64, cacheBytes int) smoResult {
 	l := len(X)
 	s := &smoSolver{l: l, activeSize: l, C: C, eps: eps,
 		y: append([]float64(nil), y...), alpha: make([]float64, l), status: make([]uint8, l),
-		G: make([]float64, l), Gbar: make([]float64, l), active: make([]int, l)}
-	s.q = newKernelCache(X, s.y, s.active, gamma, cacheBytes)
+		G: make([]float64, l), Gbar: make([]float64, l), active: make([]int, l), qd: make([]float64, l)}
+	s.q = newKernelCache(X, s.y, s.active, kern, cacheBytes)
 	for i := range l {
 		s.active[i] = i
 		s.G[i] = -1 // p = −e; α = 0: no row to add
+		s.qd[i] = 1 // RBF: exp(−γ·0)
+		if kern.kind != kernelRBF {
+			s.qd[i] = kern.eval(X[i], X[i])
+		}
 	}
 	maxIter := max(10_000_000, 100*l)
 	iter := 0
@@ -118,11 +123,12 @@ func (s *smoSolver) selectWorkingSet() (int, int, bool) {
 	}
 	i := gmaxIdx
 	var Qi []float32
-	yi := 0.0
+	yi, qdi := 0.0, 0.0
 	if i >= 0 {
 		Qi = s.q.row(i, n)[:n]
-		yi = y[i]
+		yi, qdi = y[i], s.qd[i]
 	}
+	qd := s.qd[:n]
 	gmax2, gminIdx, objMin := math.Inf(-1), -1, math.Inf(1)
 	for t := range n {
 		if y[t] > 0 {
@@ -134,7 +140,7 @@ func (s *smoSolver) selectWorkingSet() (int, int, bool) {
 				gmax2 = G[t]
 			}
 			if gd > 0 {
-				quad := 2 - 2*yi*float64(Qi[t])
+				quad := qdi + qd[t] - 2*yi*float64(Qi[t])
 				if quad <= 0 {
 					quad = smoTau
 				}
@@ -151,7 +157,7 @@ func (s *smoSolver) selectWorkingSet() (int, int, bool) {
 				gmax2 = -G[t]
 			}
 			if gd > 0 {
-				quad := 2 + 2*yi*float64(Qi[t])
+				quad := qdi + qd[t] + 2*yi*float64(Qi[t])
 				if quad <= 0 {
 					quad = smoTau
 				}
@@ -176,7 +182,7 @@ func (s *smoSolver) update(i, j int) {
 	Qj := s.q.row(j, n)
 	oldAi, oldAj := alpha[i], alpha[j]
 	if y[i] != y[j] {
-		quad := 2 + 2*float64(Qi[j])
+		quad := s.qd[i] + s.qd[j] + 2*float64(Qi[j])
 		if quad <= 0 {
 			quad = smoTau
 		}
@@ -199,7 +205,7 @@ func (s *smoSolver) update(i, j int) {
 			alpha[j], alpha[i] = C, C+diff
 		}
 	} else {
-		quad := 2 - 2*float64(Qi[j])
+		quad := s.qd[i] + s.qd[j] - 2*float64(Qi[j])
 		if quad <= 0 {
 			quad = smoTau
 		}
@@ -319,6 +325,7 @@ func (s *smoSolver) swap(i, j int) {
 	s.alpha[i], s.alpha[j] = s.alpha[j], s.alpha[i]
 	s.active[i], s.active[j] = s.active[j], s.active[i]
 	s.Gbar[i], s.Gbar[j] = s.Gbar[j], s.Gbar[i]
+	s.qd[i], s.qd[j] = s.qd[j], s.qd[i]
 }
 
 // reconstructGradient is libsvm's reconstruct_gradient: the gradient of
@@ -392,15 +399,16 @@ func (s *smoSolver) rho() float64 {
 }
 
 // kernelCache is libsvm's Cache with its SVC_Q: rows of
-// Q_ij = y_i y_j exp(-gamma ||x_i − x_j||²) by position (active[p] is the
-// problem index at position p), each computed up to the length asked and
-// kept, least recently used first out, within a budget of floats.
+// Q_ij = y_i y_j K(x_i, x_j) by position (active[p] is the problem index
+// at position p), each computed up to the length asked and kept, least
+// recently used first out, within a budget of floats.
 type kernelCache struct {
 	X      [][]float64
 	y      []float64 // the solver's, by position
 	active []int     // the solver's
-	gamma  float64
-	size   int // floats still free
+	kern   svmKernel
+	gamma  float64 // kern.gamma
+	size   int     // floats still free
 	heads  []cacheHead
 	lru    cacheHead // sentinel: lru.next is the least recently used
 }
@@ -410,12 +418,12 @@ type cacheHead struct {
 	data       []float32 // len(data) is the computed length
 }
 
-func newKernelCache(X [][]float64, y []float64, active []int, gamma float64, cacheBytes int) *kernelCache {
+func newKernelCache(X [][]float64, y []float64, active []int, kern svmKernel, cacheBytes int) *kernelCache {
 	l := len(X)
 	size := cacheBytes / 4
 	size -= l * 24 / 4 // libsvm's head_t array
 	size = max(size, 2*l)
-	c := &kernelCache{X: X, y: y, active: active, gamma: gamma, size: size, heads: make([]cacheHead, l)}
+	c := &kernelCache{X: X, y: y, active: active, kern: kern, gamma: kern.gamma, size: size, heads: make([]cacheHead, l)}
 	c.lru.next, c.lru.prev = &c.lru, &c.lru
 	return c
 }
@@ -481,6 +489,12 @@ func (c *kernelCache) compute(i int, out []float32, from, to int) {
 
 func (c *kernelCache) computeRange(i int, out []float32, from, to int) {
 	xi, yi := c.X[c.active[i]], c.y[i]
+	if c.kern.kind != kernelRBF {
+		for t := from; t < to; t++ {
+			out[t] = float32(yi * c.y[t] * c.kern.eval(xi, c.X[c.active[t]]))
+		}
+		return
+	}
 	t := from
 	// Four columns at a time: four independent sums, each added in feature
 	// order as rbfDist does, so the values are the same.
@@ -553,4 +567,49 @@ func (c *kernelCache) swap(i, j int) {
 		}
 		h = next
 	}
+}
+
+// The kernels of libsvm (sklearn's SVC kernel).
+const (
+	kernelRBF = iota
+	kernelLinear
+	kernelPoly
+	kernelSigmoid
+)
+
+// kernelNames are the kernels by kind, under sklearn's names.
+var kernelNames = []string{"rbf", "linear", "poly", "sigmoid"}
+
+// svmKernel is libsvm's kernel function: rbf exp(−γ‖a−b‖²), linear a·b,
+// poly (γ a·b + coef0)^degree (libsvm's powi), sigmoid tanh(γ a·b + coef0),
+// dot products summed in feature order.
+type svmKernel struct {
+	kind   int
+	gamma  float64
+	coef0  float64
+	degree int
+}
+
+func (k svmKernel) eval(a, b []float64) float64 {
+	switch k.kind {
+	case kernelLinear:
+		return dot(a, b) // lbfgs.go's, summed in feature order
+	case kernelPoly:
+		return powi(k.gamma*dot(a, b)+k.coef0, k.degree)
+	case kernelSigmoid:
+		return math.Tanh(k.gamma*dot(a, b) + k.coef0)
+	}
+	return math.Exp(-k.gamma * rbfDist(a, b))
+}
+
+// powi is libsvm's powi: base^times by repeated squaring (times ≥ 0).
+func powi(base float64, times int) float64 {
+	tmp, ret := base, 1.0
+	for t := times; t > 0; t /= 2 {
+		if t%2 == 1 {
+			ret *= tmp
+		}
+		tmp *= tmp
+	}
+	return ret
 }

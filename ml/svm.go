@@ -10,15 +10,23 @@ import (
 
 // SVM is a C-support vector classifier with an RBF kernel, as sklearn's
 // SVC() defaults: C=1, gamma="scale" = 1/(n_features·Var(X)) over all values
-// of the training X, stopping tolerance 1e-3, one-vs-one for more than two
+// of the training X (or "auto" = 1/n_features with GammaAuto), stopping
+// tolerance 1e-3, one-vs-one for more than two
 // classes with libsvm's voting (a vote tie goes to the smallest class). Each
 // binary problem is solved as libsvm's Solver (smo.go): SMO with its working
 // set selection, its shrinking and its LRU cache of kernel rows (CacheMB);
 // the problems are solved in parallel, which changes nothing in the result.
+//
+// Kernel may also be libsvm's (and sklearn's) "linear" a·b, "poly"
+// (γ a·b + Coef0)^Degree or "sigmoid" tanh(γ a·b + Coef0); "" is "rbf".
 type SVM struct {
-	C     float64 `json:"c"`
-	Gamma float64 `json:"gamma"` // 0 means "scale"
-	Tol   float64 `json:"tol"`
+	C         float64 `json:"c"`
+	Gamma     float64 `json:"gamma"`                // 0 means "scale", or "auto" with GammaAuto
+	GammaAuto bool    `json:"gamma_auto,omitempty"` // gamma="auto": 1/n_features (when Gamma is 0)
+	Kernel    string  `json:"kernel,omitempty"`     // rbf (""), linear, poly or sigmoid
+	Degree    int     `json:"degree,omitempty"`     // poly only; NewSVM sets sklearn's 3
+	Coef0     float64 `json:"coef0,omitempty"`      // poly and sigmoid
+	Tol       float64 `json:"tol"`
 	// CacheMB bounds the kernel row cache (default 200).
 	CacheMB int `json:"cache_mb"`
 
@@ -41,8 +49,29 @@ type SVMPair struct {
 	Iter  int       `json:"iter"`
 }
 
-// NewSVM returns an unfitted SVM with C=1, gamma="scale" and Tol=1e-3.
-func NewSVM() *SVM { return &SVM{C: 1, Tol: 1e-3, CacheMB: 200} }
+// NewSVM returns an unfitted SVM with sklearn's defaults: C=1,
+// kernel="rbf", gamma="scale", degree=3, coef0=0 and Tol=1e-3.
+func NewSVM() *SVM { return &SVM{C: 1, Degree: 3, Tol: 1e-3, CacheMB: 200} }
+
+// kernel returns the kernel of m with gamma g, or an error for a kernel
+// name or degree it does not take.
+func (m *SVM) kernel(g float64) (svmKernel, error) {
+	name := m.Kernel
+	if name == "" {
+		name = "rbf"
+	}
+	kind := slices.Index(kernelNames, name)
+	if kind < 0 {
+		return svmKernel{}, badInput("SVM: kernel %q (want one of %v)", m.Kernel, kernelNames)
+	}
+	if kind == kernelPoly && m.Degree < 0 {
+		return svmKernel{}, badInput("SVM: degree must be >= 0, got %d", m.Degree)
+	}
+	if math.IsNaN(m.Coef0) || math.IsInf(m.Coef0, 0) {
+		return svmKernel{}, badInput("SVM: coef0 must be finite, got %v", m.Coef0)
+	}
+	return svmKernel{kind: kind, gamma: g, coef0: m.Coef0, degree: m.Degree}, nil
+}
 
 // Fit trains one binary machine per pair of classes.
 func (m *SVM) Fit(X [][]float64, y []int) error {
@@ -53,8 +82,11 @@ func (m *SVM) Fit(X [][]float64, y []int) error {
 	if !(m.C > 0) {
 		return badInput("SVM: C must be positive, got %v", m.C)
 	}
-	if m.Gamma < 0 || math.IsNaN(m.Gamma) {
+	if m.Gamma < 0 || math.IsNaN(m.Gamma) || math.IsInf(m.Gamma, 0) {
 		return badInput("SVM: gamma must be >= 0, got %v", m.Gamma)
+	}
+	if _, err := m.kernel(0); err != nil {
+		return err
 	}
 	tol := m.Tol
 	if !(tol > 0) {
@@ -65,7 +97,9 @@ func (m *SVM) Fit(X [][]float64, y []int) error {
 		cache = 200
 	}
 	gamma := m.Gamma
-	if gamma == 0 {
+	if gamma == 0 && m.GammaAuto {
+		gamma = 1 / float64(d)
+	} else if gamma == 0 {
 		var sum, ss float64
 		for _, x := range X {
 			for _, v := range x {
@@ -84,6 +118,7 @@ func (m *SVM) Fit(X [][]float64, y []int) error {
 			gamma = 1 / (float64(d) * vr)
 		}
 	}
+	kern, _ := m.kernel(gamma)
 	K := len(classes)
 	yi := labelIndex(y, classes)
 	m.Classes, m.NFeatures, m.GammaFitted = classes, d, gamma
@@ -121,7 +156,7 @@ func (m *SVM) Fit(X [][]float64, y []int) error {
 		for k, i := range p.rows {
 			sx[k] = X[i]
 		}
-		p.res = solveSMO(sx, p.y, m.C, gamma, tol, cache<<20)
+		p.res = solveSMO(sx, p.y, m.C, kern, tol, cache<<20)
 	})
 	svOf := make(map[int]int) // training row -> index in SV
 	for _, pr := range probs {
@@ -171,6 +206,9 @@ func (m *SVM) validate() error {
 	K := len(m.Classes)
 	if K == 0 || m.NFeatures <= 0 {
 		return ErrNotFitted
+	}
+	if _, err := m.kernel(m.GammaFitted); err != nil {
+		return err
 	}
 	if len(m.Pairs) != K*(K-1)/2 {
 		return badInput("SVM: %d pairs for %d classes", len(m.Pairs), K)
@@ -222,10 +260,16 @@ func (m *SVM) DecisionFunction(X [][]float64) ([][]float64, error) {
 	return out, nil
 }
 
-// kernelRow writes K(sv, x) for each support vector, four at a time (each
-// distance summed in feature order, as rbfDist).
+// kernelRow writes K(sv, x) for each support vector; for rbf four at a
+// time (each distance summed in feature order, as rbfDist).
 func (m *SVM) kernelRow(x []float64, kv []float64) {
 	g := m.GammaFitted
+	if k, _ := m.kernel(g); k.kind != kernelRBF {
+		for s, sv := range m.SV {
+			kv[s] = k.eval(sv, x)
+		}
+		return
+	}
 	s := 0
 	for ; s+4 <= len(m.SV); s += 4 {
 		x0, x1, x2, x3 := m.SV[s], m.SV[s+1], m.SV[s+2], m.SV[s+3]
