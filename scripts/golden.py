@@ -4,9 +4,17 @@ reference pipeline (iris_supervised_model.py) on each golden data set.
 
     make golden        # or: /usr/bin/python3 scripts/golden.py
     /usr/bin/python3 scripts/golden.py --figures FILE.csv
+    /usr/bin/python3 scripts/golden.py --params
 
 With --figures it writes nothing and prints, for one CSV, the JSON object
 `go run ./activities/cmd/train --data FILE.csv --json` prints.
+
+With --params it writes only ml/testdata/golden/params/params.json (read by
+ml/params_golden_test.go): for a few hyperparameter settings of CART and
+SVC (PARAM_CASES) on iris and unequal.csv, the same split and folds, the
+fold and validation predictions; for CART also, over 20 random_state
+values, the range of the scores, of the tree depth and number of leaves,
+and whether the predictions are the same for every random_state.
 
 Needs Debian's python3-sklearn (scikit-learn 1.2.1, numpy 1.24) and
 python3-pandas. The Go tests (ml/golden_test.go) read the committed CSVs and
@@ -49,14 +57,15 @@ NAMES = ["LR", "LDA", "KNN", "CART", "NB", "SVM"]
 CART_STATES = range(20)
 
 
-def model(name, random_state=0):
+def model(name, random_state=0, params=None):
+    params = params or {}
     return {
-        "LR": lambda: LogisticRegression(),
-        "LDA": lambda: LinearDiscriminantAnalysis(),
-        "KNN": lambda: KNeighborsClassifier(),
-        "CART": lambda: DecisionTreeClassifier(random_state=random_state),
-        "NB": lambda: GaussianNB(),
-        "SVM": lambda: SVC(),
+        "LR": lambda: LogisticRegression(**params),
+        "LDA": lambda: LinearDiscriminantAnalysis(**params),
+        "KNN": lambda: KNeighborsClassifier(**params),
+        "CART": lambda: DecisionTreeClassifier(random_state=random_state, **params),
+        "NB": lambda: GaussianNB(**params),
+        "SVM": lambda: SVC(**params),
     }[name]()
 
 
@@ -79,8 +88,8 @@ def read(path):
     return X, y
 
 
-def fit_predict(name, Xtr, ytr, Xte, random_state=0):
-    m = model(name, random_state)
+def fit_predict(name, Xtr, ytr, Xte, random_state=0, params=None):
+    m = model(name, random_state, params)
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always", ConvergenceWarning)
         m.fit(Xtr, ytr)
@@ -203,6 +212,75 @@ def main():
     run("constant_collinear", write_csv("constant_collinear", X, y, header), "ml/testdata/golden/constant_collinear.csv")
 
 
+# Hyperparameter settings for --params: (model, scikit-learn's parameters).
+PARAM_CASES = [
+    ("CART", {"max_depth": 2}),
+    ("CART", {"max_depth": 3, "min_samples_leaf": 3}),
+    ("CART", {"min_samples_leaf": 5}),
+    ("CART", {"min_samples_split": 10}),
+    ("CART", {"min_samples_split": 30, "min_samples_leaf": 2}),
+    ("SVM", {"gamma": "auto"}),
+    ("SVM", {"kernel": "linear"}),
+    ("SVM", {"kernel": "linear", "C": 10}),
+    ("SVM", {"kernel": "poly"}),
+    ("SVM", {"kernel": "poly", "degree": 2, "coef0": 1.0, "gamma": 0.5}),
+    ("SVM", {"kernel": "poly", "gamma": "auto", "degree": 4}),
+    ("SVM", {"kernel": "sigmoid"}),
+    ("SVM", {"kernel": "sigmoid", "gamma": 0.01, "coef0": -0.5, "C": 10}),
+]
+
+
+def params_golden():
+    """The figures of PARAM_CASES on iris and unequal.csv: ml/testdata/golden/params/params.json."""
+    out = {"sklearn": sklearn.__version__, "numpy": np.__version__, "seed": SEED, "test_size": TEST_SIZE,
+           "folds": FOLDS, "cart_random_states": len(CART_STATES), "cases": []}
+    for rel in ["data/iris.csv", "ml/testdata/golden/unequal.csv"]:
+        X, y = read(os.path.join(ROOT, rel))
+        classes = np.unique(y)
+        yi = np.searchsorted(classes, y)
+        tr, va = train_test_split(np.arange(len(y)), test_size=TEST_SIZE, random_state=SEED)
+        Xtr, ytr, Xva, yva = X[tr], yi[tr], X[va], yi[va]
+        folds = list(KFold(n_splits=FOLDS).split(Xtr))
+        for name, params in PARAM_CASES:
+            states = CART_STATES if name == "CART" else [0]
+            runs = []
+            for s in states:
+                preds, fitted = [], None
+                for a, b in folds:
+                    _, p, _ = fit_predict(name, Xtr[a], ytr[a], Xtr[b], s, params)
+                    preds.append(p)
+                fitted, p, _ = fit_predict(name, Xtr, ytr, Xva, s, params)
+                runs.append((preds, p, fitted))
+            preds, p, fitted = runs[0]
+            case = {
+                "csv": rel, "model": name, "params": {k: str(v) for k, v in params.items()},
+                "cv_predictions": [q.tolist() for q in preds], "validation_predictions": p.tolist(),
+                "cv_scores": [accuracy_score(ytr[b], q) for (_, b), q in zip(folds, preds)],
+                "accuracy": accuracy_score(yva, p),
+            }
+            if name == "CART":
+                scores = [[accuracy_score(ytr[b], q) for (_, b), q in zip(folds, r[0])] + [accuracy_score(yva, r[1])]
+                          for r in runs]
+                lo, hi = [min(v) for v in zip(*scores)], [max(v) for v in zip(*scores)]
+                depths = [r[2].get_depth() for r in runs]
+                leaves = [r[2].get_n_leaves() for r in runs]
+                case["range"] = {"random_states": len(states), "cv_min": lo[:-1], "cv_max": hi[:-1],
+                                 "accuracy_min": lo[-1], "accuracy_max": hi[-1],
+                                 "depth_min": int(min(depths)), "depth_max": int(max(depths)),
+                                 "leaves_min": int(min(leaves)), "leaves_max": int(max(leaves))}
+                case["same_for_all_random_states"] = all(
+                    all(np.array_equal(a, b) for a, b in zip(r[0], preds)) and np.array_equal(r[1], p) for r in runs)
+            else:
+                case["n_support"] = int(fitted.n_support_.sum())
+            out["cases"].append(case)
+            print(f"{rel} {name} {params}: accuracy {case['accuracy']:.4f}", file=sys.stderr)
+    d = os.path.join(OUT, "params")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "params.json"), "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+
+
 def figures(path):
     """The figures of `go run ./activities/cmd/train --json` for one CSV."""
     X, y = read(path)
@@ -230,5 +308,7 @@ def figures(path):
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--figures":
         figures(sys.argv[2])
+    elif len(sys.argv) == 2 and sys.argv[1] == "--params":
+        params_golden()
     else:
         main()
