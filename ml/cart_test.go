@@ -1,6 +1,7 @@
 package ml
 
 import (
+	"errors"
 	"slices"
 	"testing"
 )
@@ -82,5 +83,105 @@ func TestCARTUnsplittable(t *testing.T) {
 	pred, _ = m.Predict([][]float64{{0}})
 	if pred[0] != 0 {
 		t.Errorf("tie pred %v", pred)
+	}
+}
+
+func TestCARTLimits(t *testing.T) {
+	// 1..8 on one feature, classes 0 0 1 0 1 1 0 1. The depths, leaf
+	// sizes and predictions are scikit-learn 1.2.1's for the same settings.
+	X := [][]float64{{1}, {2}, {3}, {4}, {5}, {6}, {7}, {8}}
+	y := []int{0, 0, 1, 0, 1, 1, 0, 1}
+	for _, tc := range []struct {
+		name                      string
+		maxDepth, minLeaf, minSpl int
+		wantDepth                 int
+		wantMinLeaf               int // fewest training rows in a leaf
+		wantPred                  []int
+		wantErr                   bool
+	}{
+		{name: "defaults", wantDepth: 5, wantMinLeaf: 1, wantPred: y},
+		{name: "max_depth=1", maxDepth: 1, wantDepth: 1, wantMinLeaf: 2, wantPred: []int{0, 0, 1, 1, 1, 1, 1, 1}},
+		{name: "max_depth=2", maxDepth: 2, wantDepth: 2, wantMinLeaf: 1, wantPred: []int{0, 0, 1, 1, 1, 1, 1, 1}},
+		{name: "max_depth=100", maxDepth: 100, wantDepth: 5, wantMinLeaf: 1, wantPred: y},
+		{name: "min_samples_leaf=3", minLeaf: 3, wantDepth: 1, wantMinLeaf: 4, wantPred: []int{0, 0, 0, 0, 1, 1, 1, 1}},
+		{name: "min_samples_leaf=4", minLeaf: 4, wantDepth: 1, wantMinLeaf: 4, wantPred: []int{0, 0, 0, 0, 1, 1, 1, 1}},
+		{name: "min_samples_leaf=5", minLeaf: 5, wantDepth: 0, wantMinLeaf: 8, wantPred: []int{0, 0, 0, 0, 0, 0, 0, 0}},
+		{name: "min_samples_split=9", minSpl: 9, wantDepth: 0, wantMinLeaf: 8, wantPred: []int{0, 0, 0, 0, 0, 0, 0, 0}},
+		{name: "min_samples_split=8", minSpl: 8, wantDepth: 1, wantMinLeaf: 2, wantPred: []int{0, 0, 1, 1, 1, 1, 1, 1}},
+		{name: "min_samples_split=2 same as default", minSpl: 2, wantDepth: 5, wantMinLeaf: 1, wantPred: y},
+		{name: "negative max_depth", maxDepth: -1, wantErr: true},
+		{name: "min_samples_split=1", minSpl: 1, wantErr: true},
+		{name: "negative min_samples_leaf", minLeaf: -2, wantErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &CART{MaxDepth: tc.maxDepth, MinSamplesLeaf: tc.minLeaf, MinSamplesSplit: tc.minSpl}
+			err := m.Fit(X, y)
+			if tc.wantErr {
+				if !errors.Is(err, ErrBadInput) {
+					t.Fatalf("err %v, want ErrBadInput", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.MaxDepth != tc.maxDepth || m.MinSamplesLeaf != tc.minLeaf || m.MinSamplesSplit != tc.minSpl {
+				t.Errorf("Fit lost the hyperparameters: %+v", m)
+			}
+			if d := m.Depth(); d != tc.wantDepth {
+				t.Errorf("depth %d, want %d (tree %+v)", d, tc.wantDepth, m)
+			}
+			counts := m.nodeCounts(X)
+			fewest := len(X)
+			for i, n := range counts {
+				if m.Feature[i] < 0 {
+					fewest = min(fewest, n)
+				}
+			}
+			if fewest != tc.wantMinLeaf {
+				t.Errorf("fewest rows in a leaf %d, want %d", fewest, tc.wantMinLeaf)
+			}
+			if p, _ := m.Predict(X); !slices.Equal(p, tc.wantPred) {
+				t.Errorf("predictions %v, want %v", p, tc.wantPred)
+			}
+		})
+	}
+}
+
+// An impure leaf predicts its majority class, the smallest on ties (as
+// scikit-learn 1.2.1 does for these two).
+func TestCARTImpureLeaf(t *testing.T) {
+	m := &CART{MaxDepth: 1}
+	X := [][]float64{{0}, {0}, {0}, {1}, {1}, {1}, {1}}
+	y := []int{5, 7, 7, 9, 5, 5, 7}
+	// The root splits at 0.5; left {5, 7, 7} → 7, right {9, 5, 5, 7} → 5.
+	if err := m.Fit(X, y); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := m.Predict([][]float64{{0}, {1}})
+	if !slices.Equal(got, []int{7, 5}) {
+		t.Errorf("got %v, want [7 5]", got)
+	}
+	m = &CART{MaxDepth: 1, MinSamplesLeaf: 4}
+	_ = m.Fit([][]float64{{0}, {1}, {2}, {3}}, []int{2, 1, 1, 2})
+	got, _ = m.Predict([][]float64{{0}})
+	if m.Depth() != 0 || got[0] != 1 {
+		t.Errorf("single leaf: depth %d, predicts %v, want 1 (tie → smallest)", m.Depth(), got)
+	}
+}
+
+// The zero values and sklearn's explicit defaults give the same tree.
+func TestCARTExplicitDefaults(t *testing.T) {
+	d := synthIris(300, 5)
+	a := &CART{Seed: 3}
+	b, err := NewWithSeedParams("DecisionTreeClassifier", 3, map[string]string{"max_depth": "None", "min_samples_leaf": "1", "min_samples_split": "2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = a.Fit(d.X, d.Y)
+	bc := b.(*CART)
+	_ = bc.Fit(d.X, d.Y)
+	if !slices.Equal(a.Feature, bc.Feature) || !slices.Equal(a.Threshold, bc.Threshold) || !slices.Equal(a.Value, bc.Value) {
+		t.Error("explicit defaults grow a different tree")
 	}
 }
