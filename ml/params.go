@@ -162,6 +162,16 @@ var params = map[string][]Param{
 			c.(*SVM).C = f
 			return err
 		}},
+		{Name: "coef0", Values: "number (poly and sigmoid kernels)", Default: "0", Numeric: true, set: func(c Classifier, v string) error {
+			f, err := finite(v)
+			c.(*SVM).Coef0 = f
+			return err
+		}},
+		{Name: "degree", Values: fmt.Sprintf("integer 0..%d (poly kernel)", MaxDegree), Default: "3", Numeric: true, Integer: true, set: func(c Classifier, v string) error {
+			n, err := intIn(v, 0, MaxDegree)
+			c.(*SVM).Degree = n
+			return err
+		}},
 		{Name: "gamma", Values: "scale, auto (1/n_features), or number > 0", Default: "scale", Numeric: true, set: func(c Classifier, v string) error {
 			s := c.(*SVM)
 			s.Gamma, s.GammaAuto = 0, v == "auto"
@@ -172,9 +182,7 @@ var params = map[string][]Param{
 			s.Gamma = f
 			return err
 		}},
-		// poly and sigmoid take sklearn's degree=3 and coef0=0, which are
-		// not (yet) parameters here.
-		{Name: "kernel", Values: "rbf, linear, poly (degree 3, coef0 0) or sigmoid (coef0 0)", Default: "rbf", set: func(c Classifier, v string) error {
+		{Name: "kernel", Values: "rbf, linear, poly or sigmoid", Default: "rbf", set: func(c Classifier, v string) error {
 			c.(*SVM).Kernel = v
 			return oneOf(v, kernelNames...)
 		}},
@@ -245,10 +253,21 @@ var params = map[string][]Param{
 	},
 }
 
-func positive(v string) (float64, error) {
+// MaxDegree bounds the poly kernel's degree.
+const MaxDegree = 10
+
+func finite(v string) (float64, error) {
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return 0, fmt.Errorf("not a number")
+	}
+	return f, nil
+}
+
+func positive(v string) (float64, error) {
+	f, err := finite(v)
+	if err != nil {
+		return 0, err
 	}
 	if f <= 0 {
 		return 0, fmt.Errorf("must be > 0")

@@ -19,9 +19,11 @@ func TestNewWithParams(t *testing.T) {
 		t.Fatalf("%v %+v", err, c)
 	}
 	for _, tc := range []struct{ model, name, value, want string }{
-		{"SVC", "degree", "3", `no hyperparameter "degree"; valid: C (number > 0`},
+		{"SVC", "shrinking", "true", `no hyperparameter "shrinking"; valid: C (number > 0`},
+		{"SVC", "degree", "-1", "out of range; valid: integer 0..10 (poly kernel)"},
+		{"SVC", "coef0", "inf", "not a number; valid: number (poly and sigmoid kernels)"},
 		{"SVC", "C", "-1", "must be > 0; valid: number > 0"},
-		{"SVC", "kernel", "precomputed", "not one of rbf, linear, poly, sigmoid; valid: rbf, linear, poly (degree 3"},
+		{"SVC", "kernel", "precomputed", "not one of rbf, linear, poly, sigmoid; valid: rbf, linear, poly or sigmoid"},
 		{"SVC", "gamma", "0", "must be > 0; valid: scale, auto (1/n_features), or number > 0"},
 		{"SVC", "gamma", "Auto", "not a number"},
 		{"CART", "max_depth", "0", "out of range; valid: None, or integer 1..10000"},

@@ -56,7 +56,9 @@ func TestValidate(t *testing.T) {
 	}{
 		{space(t, "SVC", Grid, 0, "C=0.1,1,10", "gamma=scale,0.01,0.1"), ""},
 		{space(t, "KNN", Random, 10, "n_neighbors=uniform(1,30)", "weights=uniform,distance"), ""},
-		{space(t, "SVC", Grid, 0, "degree=3"), `no hyperparameter "degree"; valid: C (number > 0; default 1), gamma`},
+		{space(t, "SVC", Grid, 0, "shrinking=true"), `no hyperparameter "shrinking"; valid: C (number > 0; default 1), coef0`},
+		{space(t, "SVC", Grid, 0, "degree=2,3", "coef0=0,1", "kernel=poly"), ""},
+		{space(t, "SVC", Grid, 0, "degree=11"), `degree="11": out of range`},
 		{space(t, "SVC", Grid, 0, "C=0.1,-1"), `C="-1": must be > 0`},
 		{space(t, "SVC", Grid, 0, "C=uniform(0.1,1)"), "needs --sampling random"},
 		{space(t, "SVC", Random, 5, "kernel=uniform(0,1)"), "not a range"},
