@@ -137,13 +137,13 @@ func TestSweepEarlyTermination(t *testing.T) {
 // trial, listing the valid names.
 func TestSweepBadParams(t *testing.T) {
 	in := sweepInput(t, "SVC", sweep.Grid, 0, "none", "C=1")
-	in.Space.Params = append(in.Space.Params, sweep.Param{Name: "degree", Kind: sweep.Choice, Values: []string{"3"}})
+	in.Space.Params = append(in.Space.Params, sweep.Param{Name: "shrinking", Kind: sweep.Choice, Values: []string{"3"}})
 	run := startSweep(t, in)
 	err := run.Get(context.Background(), nil)
 	require.Error(t, err)
 	var app *temporal.ApplicationError
 	require.ErrorAs(t, err, &app)
-	assert.Contains(t, app.Message(), `no hyperparameter "degree"; valid: C`)
+	assert.Contains(t, app.Message(), `no hyperparameter "shrinking"; valid: C`)
 	assert.Empty(t, activityTypes(t, run))
 }
 
