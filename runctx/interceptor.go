@@ -31,16 +31,12 @@ type scope struct {
 
 // interceptorOptions configure the plugin's worker interceptor.
 type interceptorOptions struct {
-	// Client sends the parent updates; nil means the activity's own
-	// client (activity.GetClient). Tests set it.
-	Client updater
-	// Storage stores records and artifacts.
-	Storage Storage
 	// Runs is the root of the outputs of steps whose pipeline names none.
 	Runs string
 	// ParentLinger is PluginOptions.ParentLinger.
 	ParentLinger time.Duration
-	// Data resolves data references: ReadData and the reuse entries.
+	// Data resolves data references: records and artifacts, ReadData and
+	// the reuse entries.
 	Data datastore.Resolver
 }
 
@@ -117,7 +113,7 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.E
 	run.workflowID, run.wfRunID = info.WorkflowExecution.ID, info.WorkflowExecution.RunID
 	run.attempt = info.Attempt
 	run.outputs = outputs
-	run.store = a.opts.Storage
+	run.store = resolverStorage{a.opts.Data}
 	run.step, run.data = info.ActivityID, a.opts.Data
 	linger := a.opts.ParentLinger
 	if linger == 0 {
@@ -129,8 +125,6 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.E
 		// no record of its own and cannot update its parent (the workflow
 		// task it runs in would have to finish first).
 		run.ephemeral = true
-	} else if a.opts.Client != nil {
-		run.parent.client = a.opts.Client
 	} else {
 		run.parent.client = activity.GetClient(ctx)
 	}

@@ -79,7 +79,8 @@ type Plugin struct {
 	// workers holds the search attributes each worker's registered
 	// pipelines declare, by worker instance key.
 	workers map[string]attributeSet
-	// ensured are the namespaces whose search attributes were checked.
+	// ensured are the sets of search attributes (attributeSet.String)
+	// checked on the client's namespace.
 	ensured map[string]bool
 }
 
@@ -116,9 +117,6 @@ func NewPlugin(opts PluginOptions) (*Plugin, error) {
 	}
 	return p, nil
 }
-
-// Name returns PluginName.
-func (p *Plugin) Name() string { return PluginName }
 
 // Store returns the resolver of data references the plugin records into;
 // steps read and write their data through the same one.
@@ -228,17 +226,16 @@ func (p *Plugin) ConfigureWorkflowReplayer(_ context.Context, o worker.PluginCon
 
 func (p *Plugin) interceptor() *workerInterceptor {
 	return &workerInterceptor{opts: interceptorOptions{
-		Storage:      resolverStorage{p.store},
 		Runs:         p.opts.Runs,
 		ParentLinger: p.opts.ParentLinger,
 		Data:         p.store,
 	}}
 }
 
-// ensureOnce checks attrs on co's namespace once per namespace and set of
-// attributes.
+// ensureOnce checks attrs on co's namespace once per set of attributes
+// (the plugin serves one namespace).
 func (p *Plugin) ensureOnce(ctx context.Context, co client.Options, attrs attributeSet) error {
-	key := co.HostPort + "/" + co.Namespace + "/" + attrs.String()
+	key := attrs.String()
 	p.mu.Lock()
 	done := p.ensured[key]
 	p.mu.Unlock()
