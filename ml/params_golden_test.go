@@ -40,38 +40,13 @@ type paramsGolden struct {
 	} `json:"cases"`
 }
 
-// newFromGolden returns the classifier of model with params: those
-// ParamNames lists through NewWithSeedParams, SVC's degree and coef0 (not
-// sweep parameters) on the fields.
+// newFromGolden returns the classifier of model with params, through
+// NewWithSeedParams (every parameter of the golden is one it takes).
 func newFromGolden(t *testing.T, model string, seed int64, params map[string]string) Classifier {
 	t.Helper()
-	direct := map[string]string{}
-	listed := map[string]string{}
-	for k, v := range params {
-		if slices.Contains(ParamNames(model), k) {
-			listed[k] = v
-		} else {
-			direct[k] = v
-		}
-	}
-	c, err := NewWithSeedParams(model, seed, listed)
+	c, err := NewWithSeedParams(model, seed, params)
 	if err != nil {
 		t.Fatal(err)
-	}
-	for _, k := range slices.Sorted(maps.Keys(direct)) {
-		s, ok := c.(*SVM)
-		var err error
-		switch {
-		case ok && k == "degree":
-			s.Degree, err = strconv.Atoi(direct[k])
-		case ok && k == "coef0":
-			s.Coef0, err = strconv.ParseFloat(direct[k], 64)
-		default:
-			t.Fatalf("%s: unknown parameter %s", model, k)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
 	}
 	return c
 }
