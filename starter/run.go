@@ -140,7 +140,8 @@ func (c *cli) run(in workflows.PipelineInput, id string) error {
 	}
 	out := runOutput{WorkflowID: we.GetID(), RunID: we.GetRunID(), UIURL: cfg.RunURL(we.GetID(), we.GetRunID())}
 	fmt.Fprintf(c.stderr, "started %s\n  %s\n", out.WorkflowID, out.UIURL)
-	stop := follow(ctx, tc, out.WorkflowID, out.RunID, newStepProgress(c.stderr))
+	progress := newStepProgress(c.stderr)
+	stop := follow(ctx, 250*time.Millisecond, func(ctx context.Context) { pollSteps(ctx, tc, out.WorkflowID, out.RunID, progress) })
 	wctx, noWorkerDone := context.WithCancel(ctx)
 	go warnWithoutWorker(wctx, tc, cfg.Namespace(), workflows.TaskQueue, c.stderr)
 
@@ -155,15 +156,22 @@ func (c *cli) run(in workflows.PipelineInput, id string) error {
 		out.BestModel, out.Accuracy = res.BestModel, res.Accuracy
 		out.Registered, out.ModelVersion, out.Reason = res.Registered, res.ModelVersion, res.Reason
 	}
-	fmt.Fprintf(c.stderr, "%s in %s\n", out.Status, duration(time.Since(started)))
+	return c.report(out.Status, started, out, func(w io.Writer) { printRun(w, out) })
+}
+
+// report ends a command that followed a workflow to its end: it says on
+// stderr how the workflow ended and how long it took, prints out (as JSON,
+// or with print), and returns errPipelineFailed unless it completed.
+func (c *cli) report(status string, started time.Time, out any, print func(io.Writer)) error {
+	fmt.Fprintf(c.stderr, "%s in %s\n", status, duration(time.Since(started)))
 	if c.json() {
 		if err := c.printJSON(out); err != nil {
 			return err
 		}
 	} else {
-		printRun(c.stdout, out)
+		print(c.stdout)
 	}
-	if out.Status != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED.String() {
+	if status != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED.String() {
 		return errPipelineFailed
 	}
 	return nil
@@ -212,17 +220,17 @@ func rootCause(err error) string {
 	}
 }
 
-// follow shows the steps' progress, from the pipeline's steps query,
-// until stop is called.
-func follow(ctx context.Context, tc client.Client, workflowID, runID string, p *stepProgress) (stop func()) {
+// follow calls poll every interval, and once more when stop is called,
+// so that the last state is shown too.
+func follow(ctx context.Context, every time.Duration, poll func(context.Context)) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		t := time.NewTicker(250 * time.Millisecond)
+		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
-			pollSteps(ctx, tc, workflowID, runID, p)
+			poll(ctx)
 			select {
 			case <-ctx.Done():
 				return
@@ -233,10 +241,11 @@ func follow(ctx context.Context, tc client.Client, workflowID, runID string, p *
 	return func() {
 		cancel()
 		<-done
-		pollSteps(context.Background(), tc, workflowID, runID, p)
+		poll(context.Background())
 	}
 }
 
+// pollSteps shows the steps' progress, from the pipeline's steps query.
 func pollSteps(ctx context.Context, tc client.Client, workflowID, runID string, p *stepProgress) {
 	qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()

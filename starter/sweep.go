@@ -178,14 +178,12 @@ func (c *cli) sweep(in workflows.SweepInput, id string) error {
 	}
 	out := sweepOutput{WorkflowID: we.GetID(), RunID: we.GetRunID(), UIURL: cfg.RunURL(we.GetID(), we.GetRunID())}
 	fmt.Fprintf(c.stderr, "started %s: %d trials of %s\n  %s\n", out.WorkflowID, in.Space.Trials, in.Space.Model, out.UIURL)
-	fctx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); followSweep(fctx, tc, out.WorkflowID, c.stderr) }()
+	last := ""
+	stop := follow(ctx, time.Second, func(ctx context.Context) { pollSweep(ctx, tc, out.WorkflowID, &last, c.stderr) })
 
 	var res workflows.SweepResult
 	err = we.Get(ctx, &res)
 	stop()
-	<-done
 	if err != nil {
 		out.Status, out.Error = closedStatus(ctx, tc, out.WorkflowID, ""), rootCause(err)
 	} else {
@@ -198,43 +196,25 @@ func (c *cli) sweep(in workflows.SweepInput, id string) error {
 	if out.Trials == nil {
 		out.Trials = []workflows.TrialRecord{}
 	}
-	fmt.Fprintf(c.stderr, "%s in %s\n", out.Status, duration(time.Since(started)))
-	if c.json() {
-		if err := c.printJSON(out); err != nil {
-			return err
-		}
-	} else {
-		printSweep(c.stdout, out)
-	}
-	if out.Status != enums.WORKFLOW_EXECUTION_STATUS_COMPLETED.String() {
-		return errPipelineFailed
-	}
-	return nil
+	return c.report(out.Status, started, out, func(w io.Writer) { printSweep(w, out) })
 }
 
-// followSweep prints the sweep's progress on w whenever it changes.
-func followSweep(ctx context.Context, tc client.Client, workflowID string, w io.Writer) {
-	last := ""
-	for {
-		qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		v, err := tc.QueryWorkflow(qctx, workflowID, "", workflows.QuerySweep)
-		cancel()
-		var pr workflows.SweepProgress
-		if err == nil && v.Get(&pr) == nil {
-			line := fmt.Sprintf("trials %d/%d done, %d running, %d stopped early, %d failed", pr.Done, pr.Total, pr.Running, pr.Stopped, pr.Failed)
-			if pr.Best != nil {
-				line += fmt.Sprintf("; best %s %.4f (%s)", pr.Best.TrialID, pr.Best.Accuracy, sweep.FormatParams(pr.Best.Params))
-			}
-			if line != last {
-				fmt.Fprintln(w, line)
-				last = line
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Second):
-		}
+// pollSweep prints the sweep's progress on w when it differs from *last.
+func pollSweep(ctx context.Context, tc client.Client, workflowID string, last *string, w io.Writer) {
+	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	v, err := tc.QueryWorkflow(qctx, workflowID, "", workflows.QuerySweep)
+	var pr workflows.SweepProgress
+	if err != nil || v.Get(&pr) != nil {
+		return
+	}
+	line := fmt.Sprintf("trials %d/%d done, %d running, %d stopped early, %d failed", pr.Done, pr.Total, pr.Running, pr.Stopped, pr.Failed)
+	if pr.Best != nil {
+		line += fmt.Sprintf("; best %s %.4f (%s)", pr.Best.TrialID, pr.Best.Accuracy, sweep.FormatParams(pr.Best.Params))
+	}
+	if line != *last {
+		fmt.Fprintln(w, line)
+		*last = line
 	}
 }
 
