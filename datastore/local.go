@@ -28,8 +28,8 @@ import (
 // same root but never out of it (nor be absolute): ErrOutsideRoots again.
 // Only regular files are blobs: reading a FIFO, device, socket or directory
 // fails with ErrNotRegular (a directory also with ErrNotFound, as a
-// "folder" is not a blob in Azure either), checked before and after the
-// file is opened, and opened without blocking, so a FIFO never hangs a read.
+// "folder" is not a blob in Azure either), checked on the opened file,
+// which is opened without blocking, so a FIFO never hangs a read.
 //
 // Each blob may have a hidden sidecar ".<file>.dsmeta" in the same folder
 // holding its content type, metadata and ETag, plus the inode, size and
@@ -230,20 +230,20 @@ func (l *Local) Read(ctx context.Context, containerName, name string) (io.ReadCl
 		return nil, Info{}, localErr("read", containerName, name, err)
 	}
 	defer root.Close()
-	// Stat first: opening a FIFO would block (O_NONBLOCK below guards the
-	// race of a file swapped in between).
-	fi, err := root.Stat(rel)
-	if err == nil {
-		err = regular(fi)
-	}
-	if err != nil {
-		return nil, Info{}, localErr("read", containerName, name, err)
-	}
+	// Open without blocking (a FIFO would wait for a writer), then check
+	// what was opened. Only when the open fails is the path stat'ed, to
+	// name what cannot be opened (a socket: ENXIO) as not regular.
 	f, err := root.OpenFile(rel, openReadFlags, 0)
 	if err != nil {
+		if fi, serr := root.Stat(rel); serr == nil {
+			if rerr := regular(fi); rerr != nil {
+				err = rerr
+			}
+		}
 		return nil, Info{}, localErr("read", containerName, name, err)
 	}
-	if fi, err = f.Stat(); err == nil {
+	fi, err := f.Stat()
+	if err == nil {
 		err = regular(fi)
 	}
 	if err != nil {

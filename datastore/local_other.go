@@ -8,7 +8,8 @@ import (
 	"sync"
 )
 
-// openReadFlags open a blob for reading.
+// openReadFlags open a blob for reading (these systems have no FIFOs in
+// the file system to block an open).
 const openReadFlags = os.O_RDONLY
 
 // lockDir on systems without flock serializes writers of this process only.
