@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
@@ -142,10 +140,7 @@ func ExampleSummary_RunSummary() {
 		fmt.Println(err)
 		return
 	}
-	var ts testsuite.WorkflowTestSuite
-	ts.SetLogger(quiet)
-	env := ts.NewTestWorkflowEnvironment()
-	env.SetWorkerOptions(worker.Options{Plugins: []worker.Plugin{plugin}})
+	env := newEnv(plugin)
 	env.RegisterWorkflow(scorePipeline)
 	env.RegisterActivity(score)
 	env.ExecuteWorkflow(scorePipeline)

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
@@ -60,9 +58,7 @@ func countPipeline(ctx workflow.Context, data string) (string, error) {
 func ExampleStepOptions_reuse() {
 	dir, _ := os.MkdirTemp("", "runctx-reuse-")
 	defer os.RemoveAll(dir)
-	local := datastore.NewLocal(dir)
-	store := datastore.Resolver{Local: local, Blob: local}
-	plugin, err := runctx.NewPlugin(runctx.PluginOptions{Runs: "file:///runs", Store: store})
+	plugin, store, err := localPlugin(dir)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -74,10 +70,7 @@ func ExampleStepOptions_reuse() {
 		}
 	}
 	run := func(id string) {
-		var ts testsuite.WorkflowTestSuite
-		ts.SetLogger(quiet)
-		env := ts.NewTestWorkflowEnvironment()
-		env.SetWorkerOptions(worker.Options{Plugins: []worker.Plugin{plugin}})
+		env := newEnv(plugin)
 		env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id})
 		env.RegisterWorkflow(countPipeline)
 		env.RegisterActivity(countRows)

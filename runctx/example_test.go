@@ -119,13 +119,20 @@ func localPlugin(dir string) (*runctx.Plugin, datastore.Resolver, error) {
 	return plugin, store, err
 }
 
-// runPipeline runs irisPipeline on the SDK's test environment with the
-// plugin attached, and prints its result.
-func runPipeline(plugin *runctx.Plugin, threshold float64) *testsuite.TestWorkflowEnvironment {
+// newEnv returns the SDK's test environment of a workflow, with the plugin
+// attached, as ExampleExecuteStep shows.
+func newEnv(plugin *runctx.Plugin) *testsuite.TestWorkflowEnvironment {
 	var ts testsuite.WorkflowTestSuite
 	ts.SetLogger(quiet)
 	env := ts.NewTestWorkflowEnvironment()
 	env.SetWorkerOptions(worker.Options{Plugins: []worker.Plugin{plugin}})
+	return env
+}
+
+// runPipeline runs irisPipeline on the SDK's test environment with the
+// plugin attached, and prints its result.
+func runPipeline(plugin *runctx.Plugin, threshold float64) *testsuite.TestWorkflowEnvironment {
+	env := newEnv(plugin)
 	env.RegisterWorkflow(irisPipeline)
 	env.RegisterActivity(train)
 	env.RegisterActivity(register)
