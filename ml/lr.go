@@ -2,9 +2,6 @@ package ml
 
 import (
 	"math"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -341,22 +338,9 @@ func (p *lrProblem) eval(w, grad []float64) float64 {
 	p.setup()
 	d, K := p.d, p.K
 	nc := len(p.grads)
-	if workers := min(nc, runtime.GOMAXPROCS(0)); workers <= 1 {
-		for c := range nc {
-			p.losses[c] = p.chunk(w, p.grads[c], p.bounds[c], p.bounds[c+1])
-		}
-	} else {
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range workers {
-			wg.Go(func() {
-				for c := int(next.Add(1) - 1); c < nc; c = int(next.Add(1) - 1) {
-					p.losses[c] = p.chunk(w, p.grads[c], p.bounds[c], p.bounds[c+1])
-				}
-			})
-		}
-		wg.Wait()
-	}
+	parallelFor(nc, func(c int) {
+		p.losses[c] = p.chunk(w, p.grads[c], p.bounds[c], p.bounds[c+1])
+	})
 	copy(grad, p.grads[0])
 	loss := p.losses[0]
 	for c := 1; c < nc; c++ {
