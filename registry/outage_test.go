@@ -45,11 +45,7 @@ func TestAzuriteStoppedMidRegistration(t *testing.T) {
 	dir := t.TempDir()
 	az, err := devstack.StartAzurite(dir)
 	require.NoError(t, err, "this test needs Azurite")
-	t.Cleanup(func() { // az is the restarted instance by then, if any
-		if az != nil {
-			az.Discard()
-		}
-	})
+	t.Cleanup(az.Discard)
 	store, err := datastore.NewAzureBlob(datastore.AzureOptions{
 		ConnectionString: az.ConnectionString(),
 		ClientOptions: &azblob.ClientOptions{ClientOptions: azcore.ClientOptions{
@@ -63,13 +59,11 @@ func TestAzuriteStoppedMidRegistration(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, errors.Is(err, datastore.ErrPreconditionFailed) || errors.Is(err, datastore.ErrNotFound), "must be retryable: %v", err)
 
-	az, err = devstack.StartAzuriteOn(dir, az.Port)
-	require.NoError(t, err, "restart Azurite on port %d", az.Port)
+	require.NoError(t, az.Restart(), "restart Azurite on port %d", az.Port)
 	r := registry.New(store)
 	res := register(t, r, req(name, "run-a", 0.9))
 	assert.True(t, res.Registered)
 	assert.Equal(t, 1, res.Version)
 	checkVersions(t, r, name, "run-a")
 	assert.Equal(t, `{"model":"run-a"}`, modelFile(t, r, name, 1))
-
 }
