@@ -13,37 +13,48 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/ml"
 )
 
-// MaxDataBytes is the largest CSV a step reads; a larger one is refused
-// before it is parsed.
+// MaxDataBytes is the largest CSV or model file a step reads; a larger one
+// is refused before it is parsed.
 const MaxDataBytes = 16 << 20
 
 // readCSV reads and parses the CSV behind a data reference. Bad references
 // and bad data are not retried; storage errors are.
 func (a *Activities) readCSV(ctx context.Context, data string) (*ml.Dataset, error) {
-	ref, err := datastore.ParseRef(data)
+	b, err := a.readRef(ctx, "data", data)
 	if err != nil {
-		return nil, badData(err)
-	}
-	rc, _, err := a.Data.Read(ctx, ref)
-	if errors.Is(err, datastore.ErrNotFound) {
-		return nil, badData(fmt.Errorf("data %s: %w", data, err))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("data %s: %w", data, err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, MaxDataBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("data %s: %w", data, err)
-	}
-	if len(b) > MaxDataBytes {
-		return nil, badData(fmt.Errorf("%s: larger than %d bytes", data, MaxDataBytes))
+		return nil, err
 	}
 	ds, err := ml.LoadCSV(bytes.NewReader(b), data)
 	if err != nil {
 		return nil, badData(err)
 	}
 	return ds, nil
+}
+
+// readRef reads the file behind a reference (what names it in errors), up
+// to MaxDataBytes: a bad reference, a missing file or a larger one is bad
+// data, never retried; storage errors are retried.
+func (a *Activities) readRef(ctx context.Context, what, s string) ([]byte, error) {
+	ref, err := datastore.ParseRef(s)
+	if err != nil {
+		return nil, badData(err)
+	}
+	rc, _, err := a.Data.Read(ctx, ref)
+	if errors.Is(err, datastore.ErrNotFound) {
+		return nil, badData(fmt.Errorf("%s %s: %w", what, s, err))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, s, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, MaxDataBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, s, err)
+	}
+	if len(b) > MaxDataBytes {
+		return nil, badData(fmt.Errorf("%s %s: larger than %d bytes", what, s, MaxDataBytes))
+	}
+	return b, nil
 }
 
 // writeCSV returns the given rows of d as a CSV with a header, which

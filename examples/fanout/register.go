@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 
 	"go.temporal.io/sdk/activity"
@@ -22,7 +21,7 @@ func (a *Activities) Register(ctx context.Context, in RegisterInput) (RegisterRe
 	if err != nil {
 		return RegisterResult{}, err
 	}
-	model, err := a.readModel(ctx, in.ModelRef)
+	model, err := a.readRef(ctx, "model file", in.ModelRef)
 	if err != nil {
 		return RegisterResult{}, err
 	}
@@ -61,25 +60,4 @@ func (a *Activities) Register(ctx context.Context, in RegisterInput) (RegisterRe
 		return RegisterResult{}, err
 	}
 	return RegisterResult{Step: s, Registered: res.Registered, Version: res.Version, Reason: res.Reason}, nil
-}
-
-// readModel reads the model file a train step wrote.
-func (a *Activities) readModel(ctx context.Context, modelRef string) ([]byte, error) {
-	ref, err := datastore.ParseRef(modelRef)
-	if err != nil {
-		return nil, badData(err)
-	}
-	rc, _, err := a.Data.Read(ctx, ref)
-	if errors.Is(err, datastore.ErrNotFound) {
-		return nil, badData(fmt.Errorf("model file %s: %w", modelRef, err))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("model file %s: %w", modelRef, err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, MaxDataBytes))
-	if err != nil {
-		return nil, fmt.Errorf("model file %s: %w", modelRef, err)
-	}
-	return b, nil
 }
