@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
-	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/sweep"
 )
@@ -109,10 +108,16 @@ type SweepProgress struct {
 	Best    *TrialRecord `json:"best,omitempty"`
 }
 
+// pipeline is the sweep's input as the pipeline's, whose defaults and
+// checks the sweep shares.
+func (in SweepInput) pipeline() PipelineInput {
+	return PipelineInput{Experiment: in.Experiment, ModelName: in.ModelName, Data: in.Data, Outputs: in.Outputs,
+		Threshold: in.Threshold, Folds: in.Folds, Seed: in.Seed, ValidationSize: in.ValidationSize}
+}
+
 // WithDefaults fills the zero fields with the pipeline's defaults.
 func (in SweepInput) WithDefaults() SweepInput {
-	p := PipelineInput{Experiment: in.Experiment, ModelName: in.ModelName, Data: in.Data, Folds: in.Folds,
-		Seed: in.Seed, ValidationSize: in.ValidationSize}.WithDefaults()
+	p := in.pipeline().WithDefaults()
 	in.Experiment, in.ModelName, in.Data = p.Experiment, p.ModelName, p.Data
 	in.Folds, in.Seed, in.ValidationSize = p.Folds, p.Seed, p.ValidationSize
 	if in.MaxConcurrent == 0 {
@@ -128,13 +133,8 @@ func (in SweepInput) WithDefaults() SweepInput {
 // first trial: the pipeline's fields, the search space (model, names,
 // values, sampling, trials), the policy and the concurrency.
 func (in SweepInput) Validate() error {
-	p := PipelineInput{Experiment: in.Experiment, ModelName: in.ModelName, Data: in.Data, Outputs: in.Outputs,
-		Threshold: in.Threshold, Folds: in.Folds, Seed: in.Seed, ValidationSize: in.ValidationSize}
-	if err := p.Validate(); err != nil {
+	if err := in.pipeline().Validate(); err != nil {
 		return err
-	}
-	if _, err := datastore.ParseRef(in.Data); err != nil {
-		return fmt.Errorf("%w: data: %w", ErrBadInput, err)
 	}
 	if err := in.Space.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadInput, err)
