@@ -259,21 +259,25 @@ func (a *AzureBlob) Delete(ctx context.Context, containerName, name string) erro
 // Azure code.
 func azErr(op, containerName, name string, err error) error {
 	where := "azblob://" + containerName + "/" + name
+	var sentinel error
+	var re *azcore.ResponseError
 	switch {
 	case bloberror.HasCode(err, bloberror.BlobNotFound, bloberror.ContainerNotFound):
-		return wrapScrubbed(fmt.Sprintf("datastore: %s %s: %v", op, where, ErrNotFound), ErrNotFound, err)
+		sentinel = ErrNotFound
 	case bloberror.HasCode(err, bloberror.ConditionNotMet, bloberror.BlobAlreadyExists):
-		return wrapScrubbed(fmt.Sprintf("datastore: %s %s: %v", op, where, ErrPreconditionFailed), ErrPreconditionFailed, err)
-	}
-	var re *azcore.ResponseError
-	if errors.As(err, &re) {
+		sentinel = ErrPreconditionFailed
+	case errors.As(err, &re):
 		switch re.StatusCode {
 		case http.StatusNotFound:
-			return wrapScrubbed(fmt.Sprintf("datastore: %s %s: %v", op, where, ErrNotFound), ErrNotFound, err)
+			sentinel = ErrNotFound
 		case http.StatusPreconditionFailed:
-			return wrapScrubbed(fmt.Sprintf("datastore: %s %s: %v", op, where, ErrPreconditionFailed), ErrPreconditionFailed, err)
+			sentinel = ErrPreconditionFailed
+		default:
+			return wrapScrubbed(fmt.Sprintf("datastore: %s %s: %s %d %s", op, where, re.ErrorCode, re.StatusCode, http.StatusText(re.StatusCode)), err)
 		}
-		return wrapScrubbed(fmt.Sprintf("datastore: %s %s: %s %d %s", op, where, re.ErrorCode, re.StatusCode, http.StatusText(re.StatusCode)), err)
+	}
+	if sentinel != nil {
+		return wrapScrubbed(fmt.Sprintf("datastore: %s %s: %v", op, where, sentinel), sentinel, err)
 	}
 	return wrapScrubbed(fmt.Sprintf("datastore: %s %s: %v", op, where, err), err)
 }
