@@ -85,12 +85,12 @@ func (opts AzureOptions) NewClient() (*azblob.Client, error) {
 		if cred == nil {
 			var err error
 			if cred, err = azidentity.NewDefaultAzureCredential(nil); err != nil {
-				return nil, ScrubError(fmt.Errorf("datastore: azure credential for %s: %w", Scrub(opts.AccountURL), err))
+				return nil, ScrubError(fmt.Errorf("datastore: azure credential for %s: %w", opts.AccountURL, err))
 			}
 		}
 		c, err := azblob.NewClient(opts.AccountURL, cred, opts.ClientOptions)
 		if err != nil {
-			return nil, ScrubError(fmt.Errorf("datastore: azure blob client for %s: %w", Scrub(opts.AccountURL), err))
+			return nil, ScrubError(fmt.Errorf("datastore: azure blob client for %s: %w", opts.AccountURL, err))
 		}
 		return c, nil
 	}
