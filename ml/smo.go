@@ -407,8 +407,7 @@ type kernelCache struct {
 	y      []float64 // the solver's, by position
 	active []int     // the solver's
 	kern   svmKernel
-	gamma  float64 // kern.gamma
-	size   int     // floats still free
+	size   int // floats still free
 	heads  []cacheHead
 	lru    cacheHead // sentinel: lru.next is the least recently used
 }
@@ -423,7 +422,7 @@ func newKernelCache(X [][]float64, y []float64, active []int, kern svmKernel, ca
 	size := cacheBytes / 4
 	size -= l * 24 / 4 // libsvm's head_t array
 	size = max(size, 2*l)
-	c := &kernelCache{X: X, y: y, active: active, kern: kern, gamma: kern.gamma, size: size, heads: make([]cacheHead, l)}
+	c := &kernelCache{X: X, y: y, active: active, kern: kern, size: size, heads: make([]cacheHead, l)}
 	c.lru.next, c.lru.prev = &c.lru, &c.lru
 	return c
 }
@@ -495,27 +494,16 @@ func (c *kernelCache) computeRange(i int, out []float32, from, to int) {
 		}
 		return
 	}
-	t := from
-	// Four columns at a time: four independent sums, each added in feature
-	// order as rbfDist does, so the values are the same.
+	g, t := c.kern.gamma, from
 	for ; t+4 <= to; t += 4 {
-		x0, x1, x2, x3 := c.X[c.active[t]], c.X[c.active[t+1]], c.X[c.active[t+2]], c.X[c.active[t+3]]
-		x0, x1, x2, x3 = x0[:len(xi)], x1[:len(xi)], x2[:len(xi)], x3[:len(xi)]
-		var s0, s1, s2, s3 float64
-		for k, v := range xi {
-			d0, d1, d2, d3 := x0[k]-v, x1[k]-v, x2[k]-v, x3[k]-v
-			s0 += d0 * d0
-			s1 += d1 * d1
-			s2 += d2 * d2
-			s3 += d3 * d3
-		}
-		out[t] = float32(yi * c.y[t] * math.Exp(-c.gamma*s0))
-		out[t+1] = float32(yi * c.y[t+1] * math.Exp(-c.gamma*s1))
-		out[t+2] = float32(yi * c.y[t+2] * math.Exp(-c.gamma*s2))
-		out[t+3] = float32(yi * c.y[t+3] * math.Exp(-c.gamma*s3))
+		s0, s1, s2, s3 := rbfDist4(xi, c.X[c.active[t]], c.X[c.active[t+1]], c.X[c.active[t+2]], c.X[c.active[t+3]])
+		out[t] = float32(yi * c.y[t] * math.Exp(-g*s0))
+		out[t+1] = float32(yi * c.y[t+1] * math.Exp(-g*s1))
+		out[t+2] = float32(yi * c.y[t+2] * math.Exp(-g*s2))
+		out[t+3] = float32(yi * c.y[t+3] * math.Exp(-g*s3))
 	}
 	for ; t < to; t++ {
-		out[t] = float32(yi * c.y[t] * math.Exp(-c.gamma*rbfDist(c.X[c.active[t]], xi)))
+		out[t] = float32(yi * c.y[t] * math.Exp(-g*rbfDist(c.X[c.active[t]], xi)))
 	}
 }
 
@@ -528,6 +516,21 @@ func rbfDist(a, b []float64) float64 {
 		s += d * d
 	}
 	return s
+}
+
+// rbfDist4 is rbfDist from x to four rows at once: four independent sums,
+// each added in feature order as rbfDist adds it, so the values are the
+// same.
+func rbfDist4(x, a0, a1, a2, a3 []float64) (s0, s1, s2, s3 float64) {
+	a0, a1, a2, a3 = a0[:len(x)], a1[:len(x)], a2[:len(x)], a3[:len(x)]
+	for k, v := range x {
+		d0, d1, d2, d3 := a0[k]-v, a1[k]-v, a2[k]-v, a3[k]-v
+		s0 += d0 * d0
+		s1 += d1 * d1
+		s2 += d2 * d2
+		s3 += d3 * d3
+	}
+	return s0, s1, s2, s3
 }
 
 // swap is libsvm's Cache::swap_index, called before the solver swaps its

@@ -261,7 +261,7 @@ func (m *SVM) DecisionFunction(X [][]float64) ([][]float64, error) {
 }
 
 // kernelRow writes K(sv, x) for each support vector; for rbf four at a
-// time (each distance summed in feature order, as rbfDist).
+// time (rbfDist4).
 func (m *SVM) kernelRow(x []float64, kv []float64) {
 	g := m.GammaFitted
 	if k, _ := m.kernel(g); k.kind != kernelRBF {
@@ -272,16 +272,7 @@ func (m *SVM) kernelRow(x []float64, kv []float64) {
 	}
 	s := 0
 	for ; s+4 <= len(m.SV); s += 4 {
-		x0, x1, x2, x3 := m.SV[s], m.SV[s+1], m.SV[s+2], m.SV[s+3]
-		x0, x1, x2, x3 = x0[:len(x)], x1[:len(x)], x2[:len(x)], x3[:len(x)]
-		var s0, s1, s2, s3 float64
-		for k, v := range x {
-			d0, d1, d2, d3 := x0[k]-v, x1[k]-v, x2[k]-v, x3[k]-v
-			s0 += d0 * d0
-			s1 += d1 * d1
-			s2 += d2 * d2
-			s3 += d3 * d3
-		}
+		s0, s1, s2, s3 := rbfDist4(x, m.SV[s], m.SV[s+1], m.SV[s+2], m.SV[s+3])
 		kv[s], kv[s+1], kv[s+2], kv[s+3] = math.Exp(-g*s0), math.Exp(-g*s1), math.Exp(-g*s2), math.Exp(-g*s3)
 	}
 	for ; s < len(m.SV); s++ {
