@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net"
 	"net/http"
@@ -193,12 +194,14 @@ func ReadTokenFile(path string) (string, error) {
 		return "", fmt.Errorf("extstore: codec token file: %w", err)
 	}
 	defer f.Close()
-	buf := make([]byte, maxTokenFile+1)
-	n, _ := f.Read(buf)
-	if n > maxTokenFile {
+	b, err := io.ReadAll(io.LimitReader(f, maxTokenFile+1))
+	if err != nil {
+		return "", fmt.Errorf("extstore: codec token file: %w", err)
+	}
+	if len(b) > maxTokenFile {
 		return "", fmt.Errorf("extstore: codec token file %s: over %d bytes", path, maxTokenFile)
 	}
-	tok := strings.TrimSpace(string(buf[:n]))
+	tok := strings.TrimSpace(string(b))
 	if err := ValidateToken(tok); err != nil {
 		return "", fmt.Errorf("%w (in %s)", err, path)
 	}
