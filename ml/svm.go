@@ -240,12 +240,13 @@ func (m *SVM) DecisionFunction(X [][]float64) ([][]float64, error) {
 	if err := checkRows(X, m.NFeatures); err != nil {
 		return nil, err
 	}
+	kern, _ := m.kernel(m.GammaFitted) // validate checked it
 	out := make([][]float64, len(X))
 	const chunk = 64
 	parallelFor((len(X)+chunk-1)/chunk, func(c int) {
 		kv := make([]float64, len(m.SV))
 		for r := c * chunk; r < min(len(X), (c+1)*chunk); r++ {
-			m.kernelRow(X[r], kv)
+			m.kernelRow(kern, X[r], kv)
 			dec := make([]float64, len(m.Pairs))
 			for q, p := range m.Pairs {
 				sum := -p.Rho
@@ -260,11 +261,11 @@ func (m *SVM) DecisionFunction(X [][]float64) ([][]float64, error) {
 	return out, nil
 }
 
-// kernelRow writes K(sv, x) for each support vector; for rbf four at a
+// kernelRow writes k(sv, x) for each support vector; for rbf four at a
 // time (rbfDist4).
-func (m *SVM) kernelRow(x []float64, kv []float64) {
-	g := m.GammaFitted
-	if k, _ := m.kernel(g); k.kind != kernelRBF {
+func (m *SVM) kernelRow(k svmKernel, x []float64, kv []float64) {
+	g := k.gamma
+	if k.kind != kernelRBF {
 		for s, sv := range m.SV {
 			kv[s] = k.eval(sv, x)
 		}
