@@ -154,21 +154,32 @@ func (m *KNN) ensureTree() (*kdTree, error) {
 		return nil, ErrNotFitted
 	}
 	if m.tree == nil {
-		d := len(m.X[0])
-		if d == 0 {
-			return nil, badInput("KNN: rows have no features")
-		}
-		if err := checkRows(m.X, d); err != nil {
+		if err := m.checkFitted(); err != nil {
 			return nil, err
-		}
-		for _, c := range m.Y {
-			if c < 0 || c >= len(m.Classes) {
-				return nil, badInput("KNN: label index %d out of range", c)
-			}
 		}
 		m.tree = buildKDTree(m.X, m.LeafSize)
 	}
 	return m.tree, nil
+}
+
+// checkFitted checks the fitted parameters so that a search cannot panic.
+func (m *KNN) checkFitted() error {
+	if len(m.X) == 0 || len(m.Classes) == 0 || len(m.Y) != len(m.X) || m.K <= 0 {
+		return ErrNotFitted
+	}
+	d := len(m.X[0])
+	if d == 0 {
+		return badInput("KNN: rows have no features")
+	}
+	if err := checkRows(m.X, d); err != nil {
+		return err
+	}
+	for _, c := range m.Y {
+		if c < 0 || c >= len(m.Classes) {
+			return badInput("KNN: label index %d out of range", c)
+		}
+	}
+	return nil
 }
 
 // nbr is a candidate neighbour: squared distance and training index.
@@ -377,21 +388,10 @@ const knnBruteFeatures = 15
 // same for all rows, left out) by matrix products of chunks, each pushed in
 // training order into scikit-learn's max-heap of k distances.
 func (m *KNN) predictBrute(X [][]float64) ([]int, error) {
-	if len(m.X) == 0 || len(m.Classes) == 0 || len(m.Y) != len(m.X) || m.K <= 0 {
-		return nil, ErrNotFitted
-	}
-	d, n := len(m.X[0]), len(m.X)
-	if d == 0 {
-		return nil, badInput("KNN: rows have no features")
-	}
-	if err := checkRows(m.X, d); err != nil {
+	if err := m.checkFitted(); err != nil {
 		return nil, err
 	}
-	for _, c := range m.Y {
-		if c < 0 || c >= len(m.Classes) {
-			return nil, badInput("KNN: label index %d out of range", c)
-		}
-	}
+	d, n := len(m.X[0]), len(m.X)
 	if err := checkRows(X, d); err != nil {
 		return nil, err
 	}
