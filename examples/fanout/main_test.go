@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -33,7 +32,7 @@ var stack struct {
 	store   datastore.Resolver
 	starter string   // path of the starter binary
 	env     []string // environment of the example's programs
-	workers []*process
+	workers []devstack.Process
 }
 
 func TestMain(m *testing.M) {
@@ -127,7 +126,7 @@ func uploadIris() error {
 // would, and waits until both poll the task queue.
 func startWorkers(bin string) error {
 	for range 2 {
-		p, err := startProcess(bin, stack.env)
+		p, err := devstack.StartProcess("worker", bin, stack.env)
 		if err != nil {
 			return err
 		}
@@ -140,12 +139,12 @@ func startWorkers(bin string) error {
 }
 
 // waitFor polls ready for up to 30 s, failing early if a worker exits.
-func waitFor(workers []*process, ready func(context.Context) (bool, error)) error {
+func waitFor(workers []devstack.Process, ready func(context.Context) (bool, error)) error {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		for _, p := range workers {
-			if p.exited() {
-				return fmt.Errorf("worker exited:\n%s", p.output())
+			if p.Exited() {
+				return fmt.Errorf("worker exited:\n%s", p.Output())
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -156,12 +155,12 @@ func waitFor(workers []*process, ready func(context.Context) (bool, error)) erro
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return fmt.Errorf("workers not polling after 30s:\n%s\n%s", workers[0].output(), workers[1].output())
+	return fmt.Errorf("workers not polling after 30s:\n%s\n%s", workers[0].Output(), workers[1].Output())
 }
 
 func stopStack() {
 	for _, p := range stack.workers {
-		p.stop()
+		p.Stop()
 	}
 	if stack.client != nil {
 		stack.client.Close()
@@ -175,65 +174,4 @@ func stopStack() {
 	if stack.dir != "" {
 		os.RemoveAll(stack.dir)
 	}
-}
-
-// process is a worker process, stopped with SIGTERM and killed with the
-// test binary.
-type process struct {
-	cmd  *exec.Cmd
-	out  syncBuffer
-	done chan struct{}
-}
-
-func startProcess(bin string, env []string) (*process, error) {
-	p := &process{cmd: exec.Command(bin), done: make(chan struct{})}
-	p.cmd.Env = env
-	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := p.cmd.Start(); err != nil {
-		return nil, err
-	}
-	go func() { _ = p.cmd.Wait(); close(p.done) }()
-	return p, nil
-}
-
-func (p *process) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-func (p *process) output() string { return p.out.String() }
-
-func (p *process) stop() {
-	if p.exited() {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(10 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

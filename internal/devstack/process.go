@@ -21,8 +21,15 @@ type process struct {
 }
 
 func startProcess(name string, path string, args ...string) (*process, error) {
+	return startProcessEnv(name, path, nil, args...)
+}
+
+// startProcessEnv is startProcess with env as the environment (nil: this
+// process's).
+func startProcessEnv(name string, path string, env []string, args ...string) (*process, error) {
 	p := &process{name: name, done: make(chan struct{})}
 	p.cmd = exec.Command(path, args...)
+	p.cmd.Env = env
 	p.cmd.Stdout = (*lockedWriter)(p)
 	p.cmd.Stderr = (*lockedWriter)(p)
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
@@ -106,3 +113,21 @@ func (p *process) kill() {
 
 // Pid returns the process ID.
 func (p *process) Pid() int { return p.cmd.Process.Pid }
+
+// Process is a program a test starts, such as a worker: its output is kept
+// (the first MiB), it runs in its own process group, and it dies with the
+// test binary.
+type Process struct{ *process }
+
+// StartProcess starts path with args and env (nil: this process's
+// environment); name names it in errors.
+func StartProcess(name, path string, env []string, args ...string) (Process, error) {
+	p, err := startProcessEnv(name, path, env, args...)
+	return Process{p}, err
+}
+
+// Exited reports whether the process has ended.
+func (p Process) Exited() bool { return p.exited() }
+
+// Stop sends SIGTERM to the process group, then SIGKILL after a grace period.
+func (p Process) Stop() { p.stop() }
