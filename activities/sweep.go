@@ -40,7 +40,6 @@ type Sweep struct {
 
 	mu    sync.Mutex
 	cache []*prepared // most recently used last
-	reads int         // data reads, for tests
 }
 
 // NewSweep returns the sweep's steps reading data through data.
@@ -127,7 +126,10 @@ type prepared struct {
 // get returns the data of split, read and cut once per worker; the key
 // holds the data hash when known, so changed data is read again.
 func (s *Sweep) get(ctx context.Context, sp Split, hash string) (*prepared, error) {
-	key := fmt.Sprintf("%s|%s|%d|%d|%g", sp.Data, hash, sp.Folds, sp.Seed, sp.ValidationSize)
+	keyOf := func(hash string) string {
+		return fmt.Sprintf("%s|%s|%d|%d|%g", sp.Data, hash, sp.Folds, sp.Seed, sp.ValidationSize)
+	}
+	key := keyOf(hash)
 	s.mu.Lock()
 	var p *prepared
 	for i, c := range s.cache {
@@ -157,23 +159,20 @@ func (s *Sweep) get(ctx context.Context, sp Split, hash string) (*prepared, erro
 		s.mu.Unlock()
 		return nil, p.err
 	}
+	if hash == "" {
+		// Read without a hash (the prepare step), the data is now known
+		// by its hash: the sweep's trials find it under it.
+		s.mu.Lock()
+		p.key = keyOf(p.hash)
+		s.mu.Unlock()
+	}
 	if hash != "" && p.hash != hash {
 		return nil, badData(fmt.Errorf("data %s changed since the sweep started: hash %s, the sweep prepared %s", sp.Data, p.hash, hash))
 	}
 	return p, nil
 }
 
-// Reads returns how many times the worker has read data for trials.
-func (s *Sweep) Reads() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.reads
-}
-
 func (s *Sweep) load(ctx context.Context, p *prepared, sp Split) error {
-	s.mu.Lock()
-	s.reads++
-	s.mu.Unlock()
 	ref, err := datastore.ParseRef(sp.Data)
 	if err != nil {
 		return badData(err)
