@@ -96,13 +96,7 @@ func (m *KNN) Predict(X [][]float64) ([]int, error) {
 			for _, nb := range h {
 				votes[m.Y[nb.idx]]++
 			}
-			best := 0
-			for c := 1; c < len(votes); c++ {
-				if votes[c] > votes[best] {
-					best = c
-				}
-			}
-			out[i] = m.Classes[best]
+			out[i] = m.Classes[argmaxInt(votes)]
 		}
 	})
 	return out, nil
