@@ -313,33 +313,33 @@ func floorOn(c client.Client, eager bool) starter {
 	}
 }
 
-// pipelineOn starts the pipeline on c, with a model name of its own, so
-// that every run registers.
+// pipelineWith starts the pipeline on c with in, each run with a model
+// name of its own (the experiment's name, then the time and i), so that
+// every run registers.
+func pipelineWith(c client.Client, in workflows.PipelineInput) starter {
+	return func(ctx context.Context, i int) (client.WorkflowRun, error) {
+		in := in
+		in.ModelName = fmt.Sprintf("%s-%d-%d", in.Experiment, time.Now().UnixNano(), i)
+		return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: workflows.TaskQueue}, workflows.TrainingPipeline, in)
+	}
+}
+
 // pipelineOn starts the pipeline that trains (no reuse), without the
 // pictures, which are model analysis, not the run context's cost.
 func pipelineOn(c client.Client) starter {
-	return func(ctx context.Context, i int) (client.WorkflowRun, error) {
-		in := workflows.PipelineInput{Experiment: "bench", ModelName: fmt.Sprintf("bench-%d-%d", time.Now().UnixNano(), i), NoReuse: true, NoPictures: true}
-		return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: workflows.TaskQueue}, workflows.TrainingPipeline, in)
-	}
+	return pipelineWith(c, workflows.PipelineInput{Experiment: "bench", NoReuse: true, NoPictures: true})
 }
 
 // picturedOn starts the pipeline as it runs by default: training, with
 // its pictures.
 func picturedOn(c client.Client) starter {
-	return func(ctx context.Context, i int) (client.WorkflowRun, error) {
-		in := workflows.PipelineInput{Experiment: "bench-pictures", ModelName: fmt.Sprintf("bench-pictures-%d-%d", time.Now().UnixNano(), i), NoReuse: true}
-		return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: workflows.TaskQueue}, workflows.TrainingPipeline, in)
-	}
+	return pipelineWith(c, workflows.PipelineInput{Experiment: "bench-pictures", NoReuse: true})
 }
 
 // reusedOn starts the pipeline resubmitted on the same data: after the
 // first, its training step is reused.
 func reusedOn(c client.Client) starter {
-	return func(ctx context.Context, i int) (client.WorkflowRun, error) {
-		in := workflows.PipelineInput{Experiment: "bench-reused", ModelName: fmt.Sprintf("bench-reused-%d-%d", time.Now().UnixNano(), i), NoPictures: true}
-		return c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: workflows.TaskQueue}, workflows.TrainingPipeline, in)
-	}
+	return pipelineWith(c, workflows.PipelineInput{Experiment: "bench-reused", NoPictures: true})
 }
 
 // warmUp runs a few of each, one after another.
