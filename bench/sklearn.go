@@ -229,14 +229,23 @@ func dur(d time.Duration) string {
 	return fmt.Sprintf("%.2f s", d.Seconds())
 }
 
-// writeCSV writes d with a header, the label last, in shortest round-trip
-// decimal form, so both sides read the same float64 values.
+// writeCSV writes d to the file path (encodeCSV).
 func writeCSV(path string, d *ml.Dataset) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	bw := bufio.NewWriter(f)
+	if err := encodeCSV(f, d); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// encodeCSV writes d with a header, the label last, in shortest round-trip
+// decimal form, so every reader gets the same float64 values.
+func encodeCSV(w io.Writer, d *ml.Dataset) error {
+	bw := bufio.NewWriter(w)
 	fmt.Fprintln(bw, strings.Join(d.Features, ","))
 	var buf []byte
 	for i, r := range d.X {
@@ -249,9 +258,5 @@ func writeCSV(path string, d *ml.Dataset) error {
 		buf = append(buf, '\n')
 		bw.Write(buf)
 	}
-	if err := bw.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return bw.Flush()
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -150,15 +151,13 @@ func writeSweeps(ctx context.Context, s *stack, r *strings.Builder) error {
 
 	// 2. CPU-bound trials, SVC on 10,000 rows: one worker against two,
 	// each with one activity slot (one core's worth, as one small machine).
-	ds := ml.SyntheticIris(10000, 5)
-	var csv strings.Builder
-	csv.WriteString("sepal-length,sepal-width,petal-length,petal-width,class\n")
-	for i, x := range ds.X {
-		fmt.Fprintf(&csv, "%g,%g,%g,%g,%s\n", x[0], x[1], x[2], x[3], ds.Classes[ds.Y[i]])
+	var csv bytes.Buffer
+	if err := encodeCSV(&csv, ml.SyntheticIris(10000, 5)); err != nil {
+		return err
 	}
 	const cpuRef = "azblob://datasets/bench/iris-10000.csv"
 	ref, _ := datastore.ParseRef(cpuRef)
-	if _, err := s.store.Write(ctx, ref, strings.NewReader(csv.String()), datastore.WriteOptions{ContentType: "text/csv"}); err != nil {
+	if _, err := s.store.Write(ctx, ref, &csv, datastore.WriteOptions{ContentType: "text/csv"}); err != nil {
 		return err
 	}
 	cpu := func(workers int) (time.Duration, error) {
