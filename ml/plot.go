@@ -57,15 +57,8 @@ func ConfusionMatrixPNG(title string, labels []string, m [][]int) ([]byte, error
 		}
 	}
 
-	p := plot.New()
-	p.Title.Text = title
-	p.Title.TextStyle.Font.Size = vg.Points(15)
-	p.Title.Padding = vg.Points(8)
-	p.X.Label.Text = "Predicted class"
-	p.Y.Label.Text = "True class"
+	p := newPlot(title, "Predicted class", "True class")
 	for _, a := range []*plot.Axis{&p.X, &p.Y} {
-		a.Label.TextStyle.Font.Size = vg.Points(12)
-		a.Tick.Label.Font.Size = vg.Points(11)
 		a.Tick.Length = 0
 		a.Width = 0
 		a.Padding = 0
@@ -149,16 +142,7 @@ func CVBoxPlotPNG(names []string, scores [][]float64) ([]byte, error) {
 		}
 	}
 
-	p := plot.New()
-	p.Title.Text = "Algorithm comparison"
-	p.Title.TextStyle.Font.Size = vg.Points(15)
-	p.Title.Padding = vg.Points(8)
-	p.Y.Label.Text = "Cross-validation accuracy"
-	p.X.Label.Text = "Model"
-	for _, a := range []*plot.Axis{&p.X, &p.Y} {
-		a.Label.TextStyle.Font.Size = vg.Points(12)
-		a.Tick.Label.Font.Size = vg.Points(11)
-	}
+	p := newPlot("Algorithm comparison", "Model", "Cross-validation accuracy")
 	p.Add(plotter.NewGrid())
 
 	for i, s := range scores {
@@ -187,6 +171,21 @@ func CVBoxPlotPNG(names []string, scores [][]float64) ([]byte, error) {
 	pad := max((hi-lo)*0.1, 0.01)
 	p.Y.Min, p.Y.Max = lo-pad, hi+pad
 	return renderPNG(p, boxWidth, boxHeight)
+}
+
+// newPlot returns a plot with the pictures' title and axis label styles.
+func newPlot(title, xLabel, yLabel string) *plot.Plot {
+	p := plot.New()
+	p.Title.Text = title
+	p.Title.TextStyle.Font.Size = vg.Points(15)
+	p.Title.Padding = vg.Points(8)
+	p.X.Label.Text = xLabel
+	p.Y.Label.Text = yLabel
+	for _, a := range []*plot.Axis{&p.X, &p.Y} {
+		a.Label.TextStyle.Font.Size = vg.Points(12)
+		a.Tick.Label.Font.Size = vg.Points(11)
+	}
+	return p
 }
 
 func renderPNG(p *plot.Plot, w, h vg.Length) ([]byte, error) {
