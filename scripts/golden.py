@@ -97,13 +97,19 @@ def fit_predict(name, Xtr, ytr, Xte, random_state=0, params=None):
     return m, m.predict(Xte), converged
 
 
-def run(name, csv, rel):
-    X, y = read(csv)
+def load_split(path):
+    """The CSV read, its sorted class labels, the labels as their indices,
+    and the reference split: training and validation indices."""
+    X, y = read(path)
     classes = np.unique(y)
     yi = np.searchsorted(classes, y)
-    n = len(y)
-    idx = np.arange(n)
-    tr, va = train_test_split(idx, test_size=TEST_SIZE, random_state=SEED)
+    tr, va = train_test_split(np.arange(len(y)), test_size=TEST_SIZE, random_state=SEED)
+    return X, classes, yi, tr, va
+
+
+def run(name, csv, rel):
+    X, classes, yi, tr, va = load_split(csv)
+    n = len(yi)
     Xtr, ytr, Xva, yva = X[tr], yi[tr], X[va], yi[va]
     folds = list(KFold(n_splits=FOLDS).split(Xtr))
     out = {
@@ -235,10 +241,7 @@ def params_golden():
     out = {"sklearn": sklearn.__version__, "numpy": np.__version__, "seed": SEED, "test_size": TEST_SIZE,
            "folds": FOLDS, "cart_random_states": len(CART_STATES), "cases": []}
     for rel in ["data/iris.csv", "ml/testdata/golden/unequal.csv"]:
-        X, y = read(os.path.join(ROOT, rel))
-        classes = np.unique(y)
-        yi = np.searchsorted(classes, y)
-        tr, va = train_test_split(np.arange(len(y)), test_size=TEST_SIZE, random_state=SEED)
+        X, _, yi, tr, va = load_split(os.path.join(ROOT, rel))
         Xtr, ytr, Xva, yva = X[tr], yi[tr], X[va], yi[va]
         folds = list(KFold(n_splits=FOLDS).split(Xtr))
         for name, params in PARAM_CASES:
@@ -283,11 +286,8 @@ def params_golden():
 
 def figures(path):
     """The figures of `go run ./activities/cmd/train --json` for one CSV."""
-    X, y = read(path)
-    classes = np.unique(y)
-    yi = np.searchsorted(classes, y)
-    tr, va = train_test_split(np.arange(len(y)), test_size=TEST_SIZE, random_state=SEED)
-    out = {"n_rows": len(y), "split": {"seed": SEED, "validation_indices": va.tolist()}, "models": {}}
+    X, classes, yi, tr, va = load_split(path)
+    out = {"n_rows": len(yi), "split": {"seed": SEED, "validation_indices": va.tolist()}, "models": {}}
     best, best_acc = None, -1.0
     for m in NAMES:
         scores = []
