@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"strconv"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -23,19 +22,7 @@ func TrainingPipeline(ctx workflow.Context, in PipelineInput) (PipelineResult, e
 	if err != nil {
 		return PipelineResult{}, err
 	}
-	// The runctx plugin heartbeats every step that has a heartbeat timeout
-	// (a third of it apart): a step whose worker dies is retried after
-	// StepHeartbeatTimeout, not after StartToCloseTimeout. Bad data is
-	// never retried; other failures (storage, Temporal) are, with backoff.
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 10 * time.Minute,
-		HeartbeatTimeout:    StepHeartbeatTimeout,
-		RetryPolicy: &temporal.RetryPolicy{
-			InitialInterval:        time.Second,
-			MaximumInterval:        time.Minute,
-			NonRetryableErrorTypes: []string{activities.ErrTypeBadData},
-		},
-	})
+	ctx = workflow.WithActivityOptions(ctx, stepOptions)
 	tr, champ, err := trainAndLookup(ctx, in)
 	if err != nil {
 		return PipelineResult{}, err // the activity error names the step and keeps its type
@@ -50,33 +37,16 @@ func TrainingPipeline(ctx workflow.Context, in PipelineInput) (PipelineResult, e
 		ModelRef: tr.ModelRef, TrainRecord: tr.Step.RecordRef,
 	}
 
-	ok, reason := shouldRegister(accuracy, in.Threshold, champ)
-	if ok {
-		var a *activities.Activities
-		var rr activities.RegisterResult
-		err = runctx.ExecuteStep(ctx, runctx.StepOptions{Name: activities.StepRegister, Summary: "register-model: " + in.ModelName}, a.RegisterModel,
-			activities.RegisterInput{
-				ModelName: in.ModelName, ModelRef: tr.ModelRef, ModelType: tr.ModelType,
-				Accuracy: accuracy, Threshold: in.Threshold,
-				Data: in.Data, DataHash: tr.DataHash, Experiment: in.Experiment,
-			}).Get(ctx, &rr)
-		if err != nil {
-			return PipelineResult{}, err
-		}
-		res.Registered, res.ModelVersion, reason = rr.Registered, rr.Version, rr.Reason
-		res.ChampionVersion, res.ChampionAccuracy = rr.Champion.Version, rr.Champion.Accuracy
-	} else if err := runctx.SkipStep(ctx, activities.StepRegister, reason); err != nil {
+	reg, err := registerOrSkip(ctx, p, champ, activities.RegisterInput{
+		ModelName: in.ModelName, ModelRef: tr.ModelRef, ModelType: tr.ModelType,
+		Accuracy: accuracy, Threshold: in.Threshold,
+		Data: in.Data, DataHash: tr.DataHash, Experiment: in.Experiment,
+	})
+	if err != nil {
 		return PipelineResult{}, err
 	}
-	res.Reason = reason
-
-	tags := map[string]string{TagModelRegistered: strconv.FormatBool(res.Registered)}
-	if res.Registered {
-		tags[TagModelVersion] = strconv.Itoa(res.ModelVersion)
-	}
-	if err := p.Apply(ctx, runctx.ParentChange{Tags: tags}); err != nil {
-		return PipelineResult{}, err
-	}
+	res.Registered, res.ModelVersion, res.Reason = reg.Registered, reg.Version, reg.Reason
+	res.ChampionVersion, res.ChampionAccuracy = reg.Champion.Version, reg.Champion.Accuracy
 	rec := p.Record()
 	res.Metrics, res.Steps = rec.Metrics, rec.Steps
 	return res, nil

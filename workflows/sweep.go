@@ -322,36 +322,15 @@ func (s *sweeper) finish(ctx workflow.Context) (SweepResult, error) {
 		a.LookupChampion, activities.LookupInput{ModelName: s.in.ModelName}).Get(ctx, &champ); err != nil {
 		return SweepResult{}, err
 	}
-	ok, reason := shouldRegister(s.best.Accuracy, s.in.Threshold, champ)
-	if ok {
-		rctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-			StartToCloseTimeout: 10 * time.Minute,
-			HeartbeatTimeout:    StepHeartbeatTimeout,
-			RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute,
-				NonRetryableErrorTypes: []string{activities.ErrTypeBadData}},
-		})
-		var rr activities.RegisterResult
-		err := runctx.ExecuteStep(rctx, runctx.StepOptions{Name: activities.StepRegister, Summary: "register-model: " + s.in.ModelName}, a.RegisterModel,
-			activities.RegisterInput{
-				ModelName: s.in.ModelName, ModelRef: s.best.ModelRef, ModelType: s.in.Space.Model,
-				Accuracy: s.best.Accuracy, Threshold: s.in.Threshold,
-				Data: s.in.Data, DataHash: s.st.Prepared.DataHash, Experiment: s.in.Experiment,
-			}).Get(ctx, &rr)
-		if err != nil {
-			return SweepResult{}, err
-		}
-		res.Registered, res.ModelVersion, reason = rr.Registered, rr.Version, rr.Reason
-	} else if err := runctx.SkipStep(ctx, activities.StepRegister, reason); err != nil {
+	reg, err := registerOrSkip(workflow.WithActivityOptions(ctx, stepOptions), s.p, champ, activities.RegisterInput{
+		ModelName: s.in.ModelName, ModelRef: s.best.ModelRef, ModelType: s.in.Space.Model,
+		Accuracy: s.best.Accuracy, Threshold: s.in.Threshold,
+		Data: s.in.Data, DataHash: s.st.Prepared.DataHash, Experiment: s.in.Experiment,
+	})
+	if err != nil {
 		return SweepResult{}, err
 	}
-	res.Reason = reason
-	tags := map[string]string{TagModelRegistered: strconv.FormatBool(res.Registered)}
-	if res.Registered {
-		tags[TagModelVersion] = strconv.Itoa(res.ModelVersion)
-	}
-	if err := s.p.Apply(ctx, runctx.ParentChange{Tags: tags}); err != nil {
-		return SweepResult{}, err
-	}
+	res.Registered, res.ModelVersion, res.Reason = reg.Registered, reg.Version, reg.Reason
 	return res, nil
 }
 
