@@ -260,7 +260,10 @@ func (p *Pipeline) step(name string) *StepInfo {
 // StepStarted marks a step (named by its activity ID) as running.
 func (p *Pipeline) StepStarted(ctx workflow.Context, name string) {
 	st := p.step(name)
-	st.Status, st.Started = StatusRunning, workflow.Now(ctx)
+	if st.Status != StatusRunning { // a step run in parts started with its first
+		st.Started = workflow.Now(ctx)
+	}
+	st.Status = StatusRunning
 	p.publishDetails(ctx)
 }
 

@@ -480,3 +480,34 @@ func TestMissingError(t *testing.T) {
 	}
 	assert.Equal(t, want, strings.Split(msg, "\n")[1:], "one line per attribute, sorted by name")
 }
+
+// TestStepRunInPartsKeepsItsStart: a step started again while it runs (a
+// step run as several activities, as a sweep's trial is) keeps the time it
+// first started, so its duration covers all its parts.
+func TestStepRunInPartsKeepsItsStart(t *testing.T) {
+	env := newTestEnv(t)
+	env.RegisterWorkflowWithOptions(func(ctx workflow.Context) ([]StepInfo, error) {
+		ctx, p, err := StartPipeline(ctx, PipelineOptions{Experiment: "parts"})
+		if err != nil {
+			return nil, err
+		}
+		p.StepStarted(ctx, "trial")
+		if err := workflow.Sleep(ctx, time.Minute); err != nil {
+			return nil, err
+		}
+		p.StepStarted(ctx, "trial")
+		if err := workflow.Sleep(ctx, time.Minute); err != nil {
+			return nil, err
+		}
+		if err := p.StepEnded(ctx, "trial", Summary{}, nil); err != nil {
+			return nil, err
+		}
+		return p.Record().Steps, nil
+	}, workflow.RegisterOptions{Name: "parts"})
+	env.ExecuteWorkflow("parts")
+	require.NoError(t, env.GetWorkflowError())
+	var steps []StepInfo
+	require.NoError(t, env.GetWorkflowResult(&steps))
+	require.Len(t, steps, 1)
+	assert.Equal(t, 2*time.Minute, steps[0].Ended.Sub(steps[0].Started))
+}
