@@ -3,7 +3,6 @@ package activities
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"sync"
@@ -175,19 +174,16 @@ func (s *Sweep) get(ctx context.Context, sp Split, hash string) (*prepared, erro
 func (s *Sweep) load(ctx context.Context, p *prepared, sp Split) error {
 	ref, err := datastore.ParseRef(sp.Data)
 	if err != nil {
-		return badData(err)
+		return err
 	}
 	rc, _, err := s.Data.Read(ctx, ref)
-	if errors.Is(err, datastore.ErrNotFound) {
-		return badData(fmt.Errorf("data %s: %w", sp.Data, err))
-	}
 	if err != nil {
 		return fmt.Errorf("data %s: %w", sp.Data, err)
 	}
 	defer rc.Close()
 	ds, err := ml.LoadCSV(rc, sp.Data)
 	if err != nil {
-		return badData(err)
+		return err
 	}
 	train, val, err := ml.TrainTestSplit(len(ds.X), sp.ValidationSize, sp.Seed)
 	if err != nil {

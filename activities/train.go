@@ -3,7 +3,6 @@ package activities
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -187,26 +186,21 @@ func logImages(ctx context.Context, run *runctx.Run, ds *ml.Dataset, r *ml.Repor
 	return p
 }
 
-// load reads and parses the CSV behind a data reference. Bad references and
-// bad data are not retryable; storage errors are.
+// load reads and parses the CSV behind a data reference. Its errors name
+// the reference; the worker classifies them (internal/failure): a bad
+// reference, a path outside the roots, a missing file or bad data fail the
+// pipeline at once, storage faults are retried.
 func (a *Activities) load(ctx context.Context, data string) (*ml.Dataset, error) {
 	ref, err := datastore.ParseRef(data)
 	if err != nil {
-		return nil, badData(err)
+		return nil, err
 	}
 	rc, _, err := a.Data.Read(ctx, ref)
-	if errors.Is(err, datastore.ErrNotFound) {
-		return nil, badData(fmt.Errorf("data %s: %w", data, err))
-	}
 	if err != nil {
 		return nil, fmt.Errorf("data %s: %w", data, err)
 	}
 	defer rc.Close()
-	ds, err := ml.LoadCSV(rc, data)
-	if err != nil {
-		return nil, badData(err)
-	}
-	return ds, nil
+	return ml.LoadCSV(rc, data)
 }
 
 // badData marks err as bad input: the pipeline fails at once and registers

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/failure"
 	"github.com/temporal-ml/runctx-pipeline/ml"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 )
@@ -97,8 +98,10 @@ func TestTrainBadDataIsNotRetryable(t *testing.T) {
 			require.NoError(t, os.WriteFile(p, []byte(tt.body), 0o644))
 			ctx, _, a := offline(t)
 			_, err := a.Train(ctx, TrainInput{Data: p, Folds: 3, Seed: 1, ValidationSize: 0.2})
+			assert.ErrorIs(t, err, ml.ErrBadData)
+			// The worker classifies the step's error (internal/failure).
 			var appErr *temporal.ApplicationError
-			require.True(t, errors.As(err, &appErr), "%v", err)
+			require.True(t, errors.As(failure.Classify(err), &appErr), "%v", err)
 			assert.Equal(t, ErrTypeBadData, appErr.Type())
 			assert.True(t, appErr.NonRetryable())
 			assert.Contains(t, appErr.Message(), tt.want)

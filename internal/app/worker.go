@@ -3,10 +3,12 @@ package app
 import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/failure"
 	"github.com/temporal-ml/runctx-pipeline/registry"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
@@ -24,6 +26,10 @@ func NewWorker(c client.Client, taskQueue string, store datastore.Resolver, opts
 // real one). Tests and benchmarks wrap the real step with it: to fail once,
 // to log more, to return more.
 func NewWorkerWithTrain(c client.Client, taskQueue string, store datastore.Resolver, opts worker.Options, train any) worker.Worker {
+	// Every step's error is classified in one place: permanent ones
+	// (bad reference, outside the roots, bad data…) fail the pipeline at
+	// once, transient ones are retried.
+	opts.Interceptors = append([]interceptor.WorkerInterceptor{failure.Interceptor()}, opts.Interceptors...)
 	w := worker.New(c, taskQueue, WithPollerAutoscaling(opts))
 	w.RegisterWorkflow(workflows.TrainingPipeline)
 	acts := Activities(store)
