@@ -14,6 +14,7 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/extstore"
+	"github.com/temporal-ml/runctx-pipeline/internal/snapshot"
 	"github.com/temporal-ml/runctx-pipeline/ml"
 	"github.com/temporal-ml/runctx-pipeline/registry"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
@@ -63,6 +64,9 @@ var Permanent = []Class{
 	{Err: datastore.ErrNotRegular, Type: TypeNotRegularFile},
 	{Err: datastore.ErrNotFound, Type: TypeNotFound},
 	{Err: extstore.ErrTooLarge, Type: TypeTooLarge},
+	{Err: snapshot.ErrTooLarge, Type: TypeTooLarge},
+	{Err: snapshot.ErrInvalid, Type: TypeInvalid},
+	{Err: snapshot.ErrCorrupt, Type: TypeBadData},
 	{Err: ml.ErrBadData, Type: TypeBadData},
 	{Err: ml.ErrBadInput, Type: TypeBadData},
 	{Err: ml.ErrBadParam, Type: TypeBadParameter},

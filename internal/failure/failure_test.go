@@ -13,6 +13,7 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/extstore"
 	"github.com/temporal-ml/runctx-pipeline/internal/failure"
+	"github.com/temporal-ml/runctx-pipeline/internal/snapshot"
 	"github.com/temporal-ml/runctx-pipeline/ml"
 	"github.com/temporal-ml/runctx-pipeline/registry"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
@@ -34,6 +35,9 @@ func TestClassify(t *testing.T) {
 		{datastore.ErrNotFound, false, failure.TypeNotFound},
 		{datastore.ErrPreconditionFailed, true, ""},
 		{extstore.ErrTooLarge, false, failure.TypeTooLarge},
+		{snapshot.ErrTooLarge, false, failure.TypeTooLarge},
+		{snapshot.ErrInvalid, false, failure.TypeInvalid},
+		{snapshot.ErrCorrupt, false, failure.TypeBadData},
 		{&ml.DataError{Source: "x.csv", Line: 3, Msg: "short row"}, false, failure.TypeBadData},
 		{ml.ErrBadData, false, failure.TypeBadData},
 		{ml.ErrBadInput, false, failure.TypeBadData},
