@@ -268,6 +268,9 @@ func headline(s runctx.StepInfo) string {
 	if s.Reason != "" {
 		parts = append(parts, s.Reason)
 	}
+	if s.ReusedFrom != "" {
+		parts = append(parts, "reused from "+runctx.ReusedFromName(s.Name, s.ReusedFrom))
+	}
 	if len(parts) == 0 {
 		return ""
 	}
