@@ -48,7 +48,10 @@
 // name, activity type, input and Version are the same, the data it read
 // through Run.ReadData or a DataReader still has the same ETags, and the
 // files it uploaded still exist. The worker keeps a ReuseEntry per key at
-// ReuseEntryRef, under the runs root's ReuseFolder.
+// ReuseEntryRef, under the runs root's ReuseFolder. Before the step is
+// scheduled, the plugin's local activity ReuseLookupActivity looks its
+// entry up, so that a reused step's Web UI summary says
+// "<step>: reused from <workflow-id>/<step>" (ReusedFromName).
 //
 // Outside Temporal, NewOffline gives a step a run that records to a local
 // folder.

@@ -319,7 +319,7 @@ func (p *Pipeline) publishDetails(ctx workflow.Context) {
 			ms = append(ms, s.Reason)
 		}
 		if s.ReusedFrom != "" {
-			ms = append(ms, "reused from "+s.ReusedFrom)
+			ms = append(ms, "reused from "+ReusedFromName(s.Name, s.ReusedFrom))
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", s.Name, s.Status, strings.Join(ms, ", "))
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
@@ -179,10 +180,11 @@ func endpoint(co client.Options) (string, string) {
 	return host, ns
 }
 
-// ConfigureWorker adds the run-context interceptor and notes the search
+// ConfigureWorker adds the run-context interceptors (the run of each
+// step; the lookup of a reusable step before it is scheduled) and notes the search
 // attributes that the pipelines registered on the worker declare.
 func (p *Plugin) ConfigureWorker(_ context.Context, o worker.PluginConfigureWorkerOptions) error {
-	o.WorkerOptions.Interceptors = append(o.WorkerOptions.Interceptors, p.interceptor())
+	o.WorkerOptions.Interceptors = append(o.WorkerOptions.Interceptors, p.interceptor(), &reuseInterceptor{})
 	key := o.WorkerInstanceKey
 	prev := o.WorkerRegistryOptions.OnRegisterWorkflow
 	o.WorkerRegistryOptions.OnRegisterWorkflow = func(wf any, ro workflow.RegisterOptions) {
@@ -201,8 +203,9 @@ func (p *Plugin) ConfigureWorker(_ context.Context, o worker.PluginConfigureWork
 }
 
 // StartWorker makes sure the search attributes the worker's pipelines
-// declare exist on the namespace of the plugin's client, then starts the
-// worker. A worker whose plugin is on no client (worker.Options.Plugins,
+// declare exist on the namespace of the plugin's client, registers the
+// local activity that looks reusable steps up (ReuseLookupActivity), then
+// starts the worker. A worker whose plugin is on no client (worker.Options.Plugins,
 // the test environment) checks nothing.
 func (p *Plugin) StartWorker(ctx context.Context, o worker.PluginStartWorkerOptions, next func(context.Context, worker.PluginStartWorkerOptions) error) error {
 	p.mu.Lock()
@@ -214,13 +217,15 @@ func (p *Plugin) StartWorker(ctx context.Context, o worker.PluginStartWorkerOpti
 			return err
 		}
 	}
+	lookup := reuseLookup{runs: p.opts.Runs, u: reuser{data: p.store}}
+	o.WorkerRegistry.RegisterActivityWithOptions(lookup.lookUp, activity.RegisterOptions{Name: ReuseLookupActivity})
 	return next(ctx, o)
 }
 
-// ConfigureWorkflowReplayer adds the workflow half of the interceptor, so
+// ConfigureWorkflowReplayer adds the workflow half of the interceptors, so
 // that histories of pipelines replay as they ran.
 func (p *Plugin) ConfigureWorkflowReplayer(_ context.Context, o worker.PluginConfigureWorkflowReplayerOptions) error {
-	o.WorkflowReplayerOptions.Interceptors = append(o.WorkflowReplayerOptions.Interceptors, p.interceptor())
+	o.WorkflowReplayerOptions.Interceptors = append(o.WorkflowReplayerOptions.Interceptors, p.interceptor(), &reuseInterceptor{})
 	return nil
 }
 

@@ -2,7 +2,9 @@ package runctx
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -58,4 +60,37 @@ func TestReplaceSummary(t *testing.T) {
 
 	_, err = replaceSummary(result, "another_run", s)
 	assert.Error(t, err, "a result without the run's summary cannot be reused")
+}
+
+func TestReusedFromName(t *testing.T) {
+	for _, tt := range []struct{ step, runID, want string }{
+		{"train", "iris-20260101-120000-1a2b3c4d_train", "iris-20260101-120000-1a2b3c4d/train"},
+		{"train", "wf_with_underscores_train", "wf_with_underscores/train"},
+		{"my_step", "wf_my_step", "wf/my_step"},
+		{"train", "", ""},
+		{"train", "not-a-step-run-id", "not-a-step-run-id"},
+	} {
+		assert.Equal(t, tt.want, ReusedFromName(tt.step, tt.runID), "%s %s", tt.step, tt.runID)
+	}
+}
+
+func TestReusedSummaryFitsTheLimit(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		hit  reuseHit
+		want string
+	}{
+		{"short", reuseHit{WorkflowID: "iris-1", Step: "train"}, "train: reused from iris-1/train"},
+		{"long", reuseHit{WorkflowID: strings.Repeat("é", 200), Step: strings.Repeat("s", 100)}, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := reusedSummary(tt.hit)
+			assert.LessOrEqual(t, len(s), maxSummary)
+			assert.True(t, utf8.ValidString(s))
+			assert.True(t, strings.HasPrefix(s, tt.hit.Step+": reused from "))
+			if tt.want != "" {
+				assert.Equal(t, tt.want, s)
+			}
+		})
+	}
 }

@@ -23,7 +23,10 @@ type StepOptions struct {
 	// whose name, activity type, input, Version, and the data it read
 	// (Run.ReadData, by ETag) are unchanged, and whose outputs still
 	// exist, instead of running: Azure ML's allow_reuse. The reused step
-	// is a child run of its own, with status Reused. Default: off.
+	// is a child run of its own, with status Reused, and its Web UI summary
+	// is "<Name>: reused from <workflow-id>/<Name>" in place of Summary
+	// (a local activity looks the step up before it is scheduled).
+	// Default: off.
 	Reuse bool
 	// Version is the step's code version, part of its reuse key: bump it
 	// when the step's code changes what it computes, or earlier results

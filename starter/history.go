@@ -19,7 +19,8 @@ func newHistoryCmd(c *cli) *cobra.Command {
 		Short: "Write a workflow's history as JSON, for replay tests",
 		Long: `Writes the workflow's full history as JSON, the form of
 'temporal workflow show --output json', for replay tests
-(worker.NewWorkflowReplayer().ReplayWorkflowHistoryFromJSONFile). With -o
+(ReplayWorkflowHistoryFromJSONFile of a replayer built with the runctx
+plugin in WorkflowReplayerOptions.Plugins). With -o
 json: one object with workflow_id, run_id, file and events.`,
 		Example: `  starter history export iris-20250101-120000-1a2b3c4d testsuite/histories/registered.json
   starter history export iris-20250101-120000-1a2b3c4d h.json --run-id <run-id>`,

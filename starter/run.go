@@ -143,7 +143,7 @@ func (c *cli) run(in workflows.PipelineInput, id string) error {
 	progress := newStepProgress(c.stderr)
 	stop := follow(ctx, 250*time.Millisecond, func(ctx context.Context) { pollSteps(ctx, tc, out.WorkflowID, out.RunID, progress) })
 	wctx, noWorkerDone := context.WithCancel(ctx)
-	go warnWithoutWorker(wctx, tc, cfg.Namespace(), workflows.TaskQueue, c.stderr)
+	go warnWithoutWorker(wctx, tc, cfg.Namespace(), out.WorkflowID, out.RunID, c.stderr)
 
 	var res workflows.PipelineResult
 	err = we.Get(ctx, &res)
@@ -267,6 +267,9 @@ func headline(s runctx.StepInfo) string {
 	}
 	if s.Reason != "" {
 		parts = append(parts, s.Reason)
+	}
+	if s.ReusedFrom != "" {
+		parts = append(parts, "reused from "+runctx.ReusedFromName(s.Name, s.ReusedFrom))
 	}
 	if len(parts) == 0 {
 		return ""

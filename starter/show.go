@@ -283,7 +283,7 @@ func printShow(w io.Writer, out *showOutput) {
 			fmt.Fprintf(w, ": %s", s.Reason)
 		}
 		if s.ReusedFrom != "" {
-			fmt.Fprintf(w, " from %s", s.ReusedFrom)
+			fmt.Fprintf(w, ": reused from %s", runctx.ReusedFromName(s.Name, s.ReusedFrom))
 		}
 		fmt.Fprintln(w)
 		printMaps(w, "  ", s.Tags, s.Properties, s.Metrics)

@@ -180,9 +180,12 @@ func (c *cli) sweep(in workflows.SweepInput, id string) error {
 	fmt.Fprintf(c.stderr, "started %s: %d trials of %s\n  %s\n", out.WorkflowID, in.Space.Trials, in.Space.Model, out.UIURL)
 	last := ""
 	stop := follow(ctx, time.Second, func(ctx context.Context) { pollSweep(ctx, tc, out.WorkflowID, &last, c.stderr) })
+	wctx, noWorkerDone := context.WithCancel(ctx)
+	go warnWithoutWorker(wctx, tc, cfg.Namespace(), out.WorkflowID, out.RunID, c.stderr)
 
 	var res workflows.SweepResult
 	err = we.Get(ctx, &res)
+	noWorkerDone()
 	stop()
 	if err != nil {
 		out.Status, out.Error = closedStatus(ctx, tc, out.WorkflowID, ""), rootCause(err)

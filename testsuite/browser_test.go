@@ -34,7 +34,8 @@ func TestWebUIShowsPipeline(t *testing.T) {
 	browserRequireChromium(t)
 	require.NotEmpty(t, stack.server.UIURL(), "the integration stack must start the dev server with its Web UI")
 
-	in := workflows.PipelineInput{Experiment: "iris", ModelName: "it-browser", Data: irisRef}
+	// Data of its own, so that the first run trains and the second reuses.
+	in := workflows.PipelineInput{Experiment: "iris", ModelName: "it-browser", Data: reuseData(t)}
 	run, res, err := runPipeline(t, workflows.TaskQueue, in)
 	require.NoError(t, err)
 
@@ -66,6 +67,15 @@ func TestWebUIShowsPipeline(t *testing.T) {
 		`"Experiment": "iris"`,
 	)
 	b.screenshot("-search-attributes")
+
+	// The same pipeline again: its training step is reused, and its line
+	// in the history says from where, so a person sees why it took no time.
+	again, _, err := runPipeline(t, workflows.TaskQueue, in)
+	require.NoError(t, err)
+	b.open(fmt.Sprintf("%s/namespaces/%s/workflows/%s/%s/history", stack.server.UIURL(),
+		url.PathEscape(stack.server.Namespace), url.PathEscape(again.GetID()), url.PathEscape(again.GetRunID())))
+	b.waitForText("reused history", again.GetID(), "train: reused from "+run.GetID()+"/train")
+	b.screenshot("-reused")
 }
 
 // browserRequireChromium fails the test, never skips it, when the browser is

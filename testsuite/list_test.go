@@ -18,12 +18,40 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
-// starterBin is the starter program, built once for the tests that run it.
-var starterBin struct {
+// program is one of the repository's programs, built once into the
+// stack's folder for the tests that run it.
+type program struct {
+	pkg  string // "./starter"
 	once sync.Once
 	path string
 	err  error
 }
+
+// build builds the program on first use and returns its path.
+func (p *program) build(t *testing.T) string {
+	t.Helper()
+	p.once.Do(func() {
+		root, err := devstack.RepoRoot()
+		if err != nil {
+			p.err = err
+			return
+		}
+		p.path = filepath.Join(stack.dir, filepath.Base(p.pkg))
+		cmd := exec.Command("go", "build", "-o", p.path, p.pkg)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			p.err = errors.New("go build " + p.pkg + ": " + err.Error() + "\n" + string(out))
+		}
+	})
+	require.NoError(t, p.err)
+	return p.path
+}
+
+// starterBin and workerBin are the starter and worker programs.
+var (
+	starterBin = &program{pkg: "./starter"}
+	workerBin  = &program{pkg: "./worker"}
+)
 
 // starter runs the starter program against the test stack and returns its
 // stdout, stderr and exit code.
@@ -44,21 +72,7 @@ func starter(t *testing.T, args ...string) (stdout, stderr string, code int) {
 // built once.
 func starterCmd(t *testing.T, args ...string) *exec.Cmd {
 	t.Helper()
-	starterBin.once.Do(func() {
-		root, err := devstack.RepoRoot()
-		if err != nil {
-			starterBin.err = err
-			return
-		}
-		starterBin.path = filepath.Join(stack.dir, "starter")
-		cmd := exec.Command("go", "build", "-o", starterBin.path, "./starter")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			starterBin.err = errors.New("go build ./starter: " + err.Error() + "\n" + string(out))
-		}
-	})
-	require.NoError(t, starterBin.err)
-	cmd := exec.Command(starterBin.path, args...)
+	cmd := exec.Command(starterBin.build(t), args...)
 	cmd.Env = append(os.Environ(),
 		"TEMPORAL_ADDRESS="+stack.server.HostPort,
 		"TEMPORAL_NAMESPACE="+stack.server.Namespace,

@@ -16,6 +16,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
+	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
@@ -115,7 +116,8 @@ func TestPipelineThresholdAboveOneSkipsRegistration(t *testing.T) {
 	run, res, err := runPipeline(t, workflows.TaskQueue, workflows.PipelineInput{Experiment: "iris", ModelName: "it-threshold", Data: irisRef, Threshold: 1.01})
 	require.NoError(t, err)
 	assert.False(t, res.Registered)
-	assert.Equal(t, []string{"Train", "local:LookupChampion"}, activityTypes(t, run), "no register-model step in the history")
+	// The reuse lookup before the training step, the step, the champion lookup; no registration.
+	assert.Equal(t, []string{"local:" + runctx.ReuseLookupActivity, "Train", "local:LookupChampion"}, activityTypes(t, run), "no register-model step in the history")
 	sa, _ := describe(t, run)
 	assert.Equal(t, false, sa["ModelRegistered"])
 	v, err := stack.registry.Champion(context.Background(), "it-threshold")

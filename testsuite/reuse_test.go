@@ -14,6 +14,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/datastore"
@@ -97,7 +100,7 @@ func TestStepReuse(t *testing.T) {
 	data := reuseData(t)
 	in := workflows.PipelineInput{Experiment: "itreuse", ModelName: "it-reuse", Data: data, Threshold: 1.01}
 
-	_, first, err := runPipeline(t, workflows.TaskQueue, in)
+	firstRun, first, err := runPipeline(t, workflows.TaskQueue, in)
 	require.NoError(t, err)
 	computed := trainStep(t, first)
 	require.Equal(t, runctx.StatusCompleted, computed.Status)
@@ -105,6 +108,14 @@ func TestStepReuse(t *testing.T) {
 	secondRun, second, err := runPipeline(t, workflows.TaskQueue, in)
 	require.NoError(t, err)
 	reused := trainStep(t, second)
+	exportPipeline(t, firstRun, "skipped-reuse-lookup-miss.json")
+	exportPipeline(t, secondRun, "skipped-reused-summary.json")
+
+	// The Web UI's line for each step: the activity's summary.
+	from := firstRun.GetID() + "/" + activities.StepTrain
+	assert.Equal(t, "train: six classifiers on "+data, activitySummary(t, firstRun, activities.StepTrain), "a step that ran keeps its summary")
+	assert.Equal(t, "train: reused from "+from, activitySummary(t, secondRun, activities.StepTrain))
+	assert.Equal(t, from, runctx.ReusedFromName(reused.Name, reused.ReusedFrom))
 	assert.Equal(t, runctx.StatusReused, reused.Status)
 	assert.Equal(t, computed.RunID, reused.ReusedFrom)
 	assert.NotEqual(t, computed.RunID, reused.RunID, "a reused step is a child run of the new pipeline")
@@ -132,6 +143,9 @@ func TestStepReuse(t *testing.T) {
 		assert.Equal(t, activities.StepTrain, shown.Steps[0].Name)
 		assert.Equal(t, runctx.StatusReused, shown.Steps[0].Status)
 		assert.Equal(t, computed.RunID, shown.Steps[0].ReusedFrom)
+		stdout, stderr, code = starter(t, "show", secondRun.GetID())
+		require.Equal(t, 0, code, stderr)
+		assert.Contains(t, stdout, "step train ("+reused.RunID+")  Reused: reused from "+from+"\n")
 
 		stdout, stderr, code = starter(t, "reuse", "ls", activities.StepTrain, "-o", "json")
 		require.Equal(t, 0, code, stderr)
@@ -238,4 +252,35 @@ func TestFailedStepLeavesNoReuseEntry(t *testing.T) {
 		assert.ErrorContains(t, err, "expected 5 fields")
 	}
 	assert.Empty(t, reuseEntries(t, data))
+}
+
+// envExportPipelineHistories names a folder to which the reuse test
+// writes the histories of its first two pipelines, for the replay test in
+// workflows:
+//
+//	PIPELINE_EXPORT_HISTORIES=$PWD/testsuite/histories go test -run 'TestStepReuse$' ./testsuite
+const envExportPipelineHistories = "PIPELINE_EXPORT_HISTORIES"
+
+func exportPipeline(t *testing.T, run client.WorkflowRun, name string) {
+	if dir := os.Getenv(envExportPipelineHistories); dir != "" {
+		exportHistoryTo(t, run.GetID(), run.GetRunID(), filepath.Join(dir, name))
+	}
+}
+
+// activitySummary returns the summary the Web UI shows for a step of a
+// pipeline: the user metadata of its ActivityTaskScheduled event.
+func activitySummary(t *testing.T, run client.WorkflowRun, step string) string {
+	t.Helper()
+	it := stack.client.GetWorkflowHistory(context.Background(), run.GetID(), run.GetRunID(), false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		e, err := it.Next()
+		require.NoError(t, err)
+		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil && a.GetActivityId() == step {
+			var s string
+			require.NoError(t, converter.GetDefaultDataConverter().FromPayload(e.GetUserMetadata().GetSummary(), &s))
+			return s
+		}
+	}
+	t.Fatalf("%s scheduled no activity %s", run.GetID(), step)
+	return ""
 }

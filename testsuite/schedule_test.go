@@ -89,7 +89,10 @@ func TestHistoryExportReplays(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, file)
 
-	r := worker.NewWorkflowReplayer()
+	// Replayed as a user replays a pipeline: with the plugin, whose
+	// workflow half looks reusable steps up before they are scheduled.
+	r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{Plugins: []worker.Plugin{stack.plugin}})
+	require.NoError(t, err)
 	r.RegisterWorkflow(workflows.TrainingPipeline)
 	require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, file))
 

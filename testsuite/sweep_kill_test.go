@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,7 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/enums/v1"
 
-	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
 	"github.com/temporal-ml/runctx-pipeline/ml"
 	"github.com/temporal-ml/runctx-pipeline/sweep"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
@@ -33,14 +30,6 @@ func TestSweepWorkerKilled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs worker processes")
 	}
-	dir := t.TempDir()
-	root, err := devstack.RepoRoot()
-	require.NoError(t, err)
-	build := exec.Command("go", "build", "-o", filepath.Join(dir, "worker"), "./worker")
-	build.Dir = root
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-
 	// CPU-bound trials: SVC on 10,000 iris-shaped rows.
 	ds := ml.SyntheticIris(10000, 3)
 	var csv strings.Builder
@@ -51,23 +40,11 @@ func TestSweepWorkerKilled(t *testing.T) {
 	const ref = "azblob://datasets/synthetic/iris-10000.csv"
 	require.NoError(t, put(ref, csv.String()))
 
-	env := append(os.Environ(),
-		"TEMPORAL_ADDRESS="+stack.server.HostPort,
-		"TEMPORAL_NAMESPACE="+stack.server.Namespace,
-		"AZURE_STORAGE_CONNECTION_STRING="+stack.azurite.ConnectionString(),
-		"PIPELINE_GRPC_COMPRESSION=none",
-	)
 	var workers []*exec.Cmd
 	var outs []*lockedBuffer
 	for range 2 {
-		cmd := exec.Command(filepath.Join(dir, "worker"))
-		b := &lockedBuffer{}
-		cmd.Env, cmd.Stdout, cmd.Stderr = env, b, b
-		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-		require.NoError(t, cmd.Start())
-		workers = append(workers, cmd)
-		outs = append(outs, b)
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		cmd, out := workerProcess(t, stack.server.Namespace)
+		workers, outs = append(workers, cmd), append(outs, out)
 	}
 
 	in := sweepInput(t, "SVC", sweep.Grid, 0, "none", "C=0.5,1,2,4,8,16", "gamma=scale,0.5")

@@ -4,6 +4,11 @@
 //
 //	go run ./activities/cmd/train --data data/iris.csv
 //
+// The --data file and the --outputs folder are the user's: any path,
+// relative to the working directory or absolute, symbolic links followed.
+// Only the default data (no --data) is looked for under the local roots
+// (PIPELINE_LOCAL_ROOTS, else ./data), as a worker would.
+//
 // With --json it records nothing and prints the figures as one JSON object
 // (the split, each model's cross-validation scores, accuracy and confusion
 // matrix, the best model), the form `scripts/golden.py --figures FILE`
@@ -19,7 +24,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/datastore"
@@ -38,12 +42,12 @@ func main() {
 	label := flag.String("label", "", "name of the label column in the header (default: the last column; needs --json)")
 	flag.Parse()
 
-	if in.Data != "" && !strings.Contains(in.Data, "://") {
-		if abs, err := filepath.Abs(in.Data); err == nil {
-			in.Data = abs // a local path, relative to the working directory
-		}
+	data, resolver, err := namedData(in.Data)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "train:", err)
+		os.Exit(1)
 	}
-	resolver := datastore.Resolver{Local: datastore.NewLocalRoots(runctx.LocalRootsFromEnv()...)}
+	in.Data = data
 	if *asJSON {
 		if err := figures(resolver, in, *label); err != nil {
 			fmt.Fprintln(os.Stderr, "train:", err)
@@ -55,7 +59,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "train: --label needs --json (the pipeline's step takes the label in the last column)")
 		os.Exit(2)
 	}
-	run := runctx.NewOffline(*outputs)
+	// The outputs folder, like the data, is the user's: any folder,
+	// relative to the working directory; the record names it in full.
+	dir, err := filepath.Abs(*outputs)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "train: --outputs:", err)
+		os.Exit(2)
+	}
+	run := runctx.NewOffline(dir)
 	ctx := runctx.WithRun(context.Background(), run)
 	a := &activities.Activities{Data: resolver}
 	res, err := a.Train(ctx, in)
@@ -69,9 +80,6 @@ func main() {
 
 // figures trains on the data behind in.Data and prints the report's figures.
 func figures(r datastore.Resolver, in activities.TrainInput, label string) error {
-	if in.Data == "" {
-		in.Data = activities.DefaultLocalData
-	}
 	ref, err := datastore.ParseRef(in.Data)
 	if err != nil {
 		return err
