@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
@@ -53,6 +54,11 @@ type PluginOptions struct {
 	// its result before they are sent as updates: 0 means
 	// DefaultParentLinger, a negative value sends each at once.
 	ParentLinger time.Duration
+	// Script turns script steps (ExecuteScriptStep) on and bounds them.
+	// Default: off; a script step on this worker fails with a
+	// non-retryable error naming the setting. NewPluginFromEnv reads
+	// PIPELINE_SCRIPT_*.
+	Script ScriptOptions
 }
 
 // Plugin is the run context as a Temporal plugin. Added once to
@@ -200,15 +206,18 @@ func (p *Plugin) ConfigureWorker(_ context.Context, o worker.PluginConfigureWork
 	return nil
 }
 
-// StartWorker makes sure the search attributes the worker's pipelines
-// declare exist on the namespace of the plugin's client, then starts the
-// worker. A worker whose plugin is on no client (worker.Options.Plugins,
+// StartWorker registers the activity of script steps (ScriptActivity),
+// makes sure the search attributes the worker's pipelines declare exist
+// on the namespace of the plugin's client, then starts the worker. A worker whose plugin is on no client (worker.Options.Plugins,
 // the test environment) checks nothing.
 func (p *Plugin) StartWorker(ctx context.Context, o worker.PluginStartWorkerOptions, next func(context.Context, worker.PluginStartWorkerOptions) error) error {
 	p.mu.Lock()
 	attrs := p.workers[o.WorkerInstanceKey]
 	co := p.client
 	p.mu.Unlock()
+	if o.WorkerRegistry != nil {
+		o.WorkerRegistry.RegisterActivityWithOptions(p.scriptActivity().run, activity.RegisterOptions{Name: ScriptActivity})
+	}
 	if len(attrs) > 0 && co != nil {
 		if err := p.ensureOnce(ctx, *co, attrs); err != nil {
 			return err

@@ -91,9 +91,9 @@ type ModelRequest struct {
 	Description           string            `json:"description"`
 	SampleInputDataset    string            `json:"sample_input_dataset"`
 	ResourceConfiguration *struct {
-		CPU         float64 `json:"cpu"`
-		MemoryInGB  float64 `json:"memory_in_gb"`
-		GPU         int     `json:"gpu"`
+		CPU        float64 `json:"cpu"`
+		MemoryInGB float64 `json:"memory_in_gb"`
+		GPU        int     `json:"gpu"`
 	} `json:"resource_configuration"`
 }
 

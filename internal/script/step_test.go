@@ -5,10 +5,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
 )
 
 // newShellStep writes script as run.sh in a new source folder and makes a
@@ -107,45 +108,6 @@ func TestStepEnvHoldsNoWorkerCredential(t *testing.T) {
 	}
 }
 
-// gone reports whether process pid has ended (gone, or a zombie no one
-// reaped yet).
-func gone(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true
-	}
-	// The state follows the command name in parentheses.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i > 0 && i+2 < len(s) && (s[i+2] == 'Z' || s[i+2] == 'X')
-}
-
-func readPid(t *testing.T, path string) int {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		b, err := os.ReadFile(path)
-		if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && perr == nil && pid > 0 {
-			return pid
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no pid in %s", path)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func waitGone(t *testing.T, pid int, within time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !gone(pid) {
-		if time.Now().After(deadline) {
-			t.Fatalf("process %d still runs %v after its step", pid, within)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func TestStepKillsForkedChild(t *testing.T) {
 	// The child ignores SIGTERM and holds stdout open: neither keeps the
 	// step waiting, and it does not outlive it.
@@ -158,7 +120,7 @@ func TestStepKillsForkedChild(t *testing.T) {
 	if d := time.Since(start); d > 4*time.Second {
 		t.Errorf("the step took %v: it waited for its child", d)
 	}
-	waitGone(t, readPid(t, filepath.Join(s.WorkDir(), OutputsDir, "child.pid")), 2*time.Second)
+	devstack.WaitGone(t, devstack.ReadPid(t, filepath.Join(s.WorkDir(), OutputsDir, "child.pid"), 5*time.Second), 2*time.Second)
 }
 
 func TestStepCancelled(t *testing.T) {
@@ -170,8 +132,8 @@ func TestStepCancelled(t *testing.T) {
 	}
 	done := make(chan out, 1)
 	go func() { r, err := s.Run(ctx); done <- out{r, err} }()
-	main := readPid(t, filepath.Join(s.WorkDir(), OutputsDir, "main.pid"))
-	child := readPid(t, filepath.Join(s.WorkDir(), OutputsDir, "child.pid"))
+	main := devstack.ReadPid(t, filepath.Join(s.WorkDir(), OutputsDir, "main.pid"), 5*time.Second)
+	child := devstack.ReadPid(t, filepath.Join(s.WorkDir(), OutputsDir, "child.pid"), 5*time.Second)
 	cancel()
 	select {
 	case o := <-done:
@@ -181,8 +143,8 @@ func TestStepCancelled(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not return within 5 s of cancellation")
 	}
-	waitGone(t, main, 2*time.Second)
-	waitGone(t, child, 2*time.Second)
+	devstack.WaitGone(t, main, 2*time.Second)
+	devstack.WaitGone(t, child, 2*time.Second)
 }
 
 func TestStepBoundsItsLog(t *testing.T) {
