@@ -54,6 +54,11 @@ type PluginOptions struct {
 	// its result before they are sent as updates: 0 means
 	// DefaultParentLinger, a negative value sends each at once.
 	ParentLinger time.Duration
+	// Script turns script steps (ExecuteScriptStep) on and bounds them.
+	// Default: off; a script step on this worker fails with a
+	// non-retryable error naming the setting. NewPluginFromEnv reads
+	// PIPELINE_SCRIPT_*.
+	Script ScriptOptions
 }
 
 // Plugin is the run context as a Temporal plugin. Added once to
@@ -202,9 +207,10 @@ func (p *Plugin) ConfigureWorker(_ context.Context, o worker.PluginConfigureWork
 	return nil
 }
 
-// StartWorker makes sure the search attributes the worker's pipelines
-// declare exist on the namespace of the plugin's client, registers the
-// local activity that looks reusable steps up (ReuseLookupActivity), then
+// StartWorker registers the activity of script steps (ScriptActivity)
+// and the local activity that looks reusable steps up
+// (ReuseLookupActivity), makes sure the search attributes the worker's
+// pipelines declare exist on the namespace of the plugin's client, then
 // starts the worker. A worker whose plugin is on no client (worker.Options.Plugins,
 // the test environment) checks nothing.
 func (p *Plugin) StartWorker(ctx context.Context, o worker.PluginStartWorkerOptions, next func(context.Context, worker.PluginStartWorkerOptions) error) error {
@@ -217,8 +223,11 @@ func (p *Plugin) StartWorker(ctx context.Context, o worker.PluginStartWorkerOpti
 			return err
 		}
 	}
-	lookup := reuseLookup{runs: p.opts.Runs, u: reuser{data: p.store}}
-	o.WorkerRegistry.RegisterActivityWithOptions(lookup.lookUp, activity.RegisterOptions{Name: ReuseLookupActivity})
+	if o.WorkerRegistry != nil {
+		o.WorkerRegistry.RegisterActivityWithOptions(p.scriptActivity().run, activity.RegisterOptions{Name: ScriptActivity})
+		lookup := reuseLookup{runs: p.opts.Runs, u: reuser{data: p.store}}
+		o.WorkerRegistry.RegisterActivityWithOptions(lookup.lookUp, activity.RegisterOptions{Name: ReuseLookupActivity})
+	}
 	return next(ctx, o)
 }
 

@@ -73,11 +73,16 @@ func (o PluginOptions) localRoots() []string {
 // OptionsFromEnv returns the plugin options the environment gives:
 // PIPELINE_RUNS (default DefaultRuns), PIPELINE_LOCAL_ROOTS (default
 // DefaultLocalRoots), the storage account from
-// AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL, and
+// AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL,
 // External Storage from PIPELINE_EXTERNAL_STORAGE* (on unless set to off;
-// see extstore.ConfigFromEnv).
+// see extstore.ConfigFromEnv), and script steps from PIPELINE_SCRIPT_*
+// (ScriptOptionsFromEnv; off unless set).
 func OptionsFromEnv() (PluginOptions, error) {
 	ext, err := extstore.ConfigFromEnv()
+	if err != nil {
+		return PluginOptions{}, err
+	}
+	script, err := ScriptOptionsFromEnv()
 	if err != nil {
 		return PluginOptions{}, err
 	}
@@ -89,6 +94,7 @@ func OptionsFromEnv() (PluginOptions, error) {
 			AccountURL:       os.Getenv(EnvAccountURL),
 		},
 		ExternalStorage: ext,
+		Script:          script,
 	}, nil
 }
 
