@@ -82,6 +82,9 @@ type ScriptStep struct {
 	// LANG, TZ and PYTHON* of the worker's. AZUREML_* and RUNCTX_* are
 	// the run context's and refused.
 	Env map[string]string `json:"env,omitempty"`
+	// Summary is the step's line in the Web UI. Default: "script
+	// <Script>".
+	Summary string `json:"summary,omitempty"`
 	// Reuse is StepOptions.Reuse: its key covers this whole step (script,
 	// arguments, command, environment, the source's name, the input
 	// references) and the ETags of the inputs it downloaded. It does not
@@ -146,5 +149,9 @@ func ExecuteScriptStep(ctx workflow.Context, s ScriptStep) *StepFuture {
 		ao.RetryPolicy = DefaultScriptRetryPolicy()
 	}
 	ctx = workflow.WithActivityOptions(ctx, ao)
-	return ExecuteStep(ctx, StepOptions{Name: s.Name, Summary: "script " + s.Script, Reuse: s.Reuse}, ScriptActivity, s)
+	summary := s.Summary
+	if summary == "" {
+		summary = "script " + s.Script
+	}
+	return ExecuteStep(ctx, StepOptions{Name: s.Name, Summary: summary, Reuse: s.Reuse}, ScriptActivity, s)
 }

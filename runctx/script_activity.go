@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,14 +16,21 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/internal/script"
+	"github.com/temporal-ml/runctx-pipeline/internal/snapshot"
 )
 
 // scriptActivity runs script steps on one worker.
 type scriptActivity struct {
 	opts ScriptOptions
+	// runs and store are where starters upload snapshots
+	// (<runs>/.snapshots/<hash>.tar.gz).
+	runs  string
+	store datastore.Resolver
 }
 
-func (p *Plugin) scriptActivity() *scriptActivity { return &scriptActivity{opts: p.opts.Script} }
+func (p *Plugin) scriptActivity() *scriptActivity {
+	return &scriptActivity{opts: p.opts.Script, runs: p.opts.Runs, store: p.store}
+}
 
 // refuse returns err as the non-retryable error of a step the worker
 // will not run (ErrTypeScriptRefused).
@@ -33,8 +41,64 @@ func refuse(err error) error {
 // snapshotPrefix starts the Source of a snapshot.
 const snapshotPrefix = "snapshot:"
 
-// source returns the local source directory of s, or refuses it.
-func (a *scriptActivity) source(s ScriptStep) (string, error) {
+// source returns the local source directory of s and the roots it must
+// lie under, or refuses it. A snapshot is fetched (verified, cached) into
+// the worker's snapshot cache, which is then its only root.
+func (a *scriptActivity) source(ctx context.Context, s ScriptStep) (string, []string, error) {
+	src, err := a.sourceDir(ctx, s)
+	if err != nil || !strings.HasPrefix(s.Source, snapshotPrefix) {
+		return src, a.opts.Roots, err
+	}
+	return src, []string{a.snapshotCache()}, nil
+}
+
+// snapshotCache is the folder of the worker's fetched snapshots.
+func (a *scriptActivity) snapshotCache() string {
+	dir := a.opts.Dir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	return filepath.Join(dir, "runctx-snapshots")
+}
+
+// fetchSnapshot fetches the snapshot of hash into the cache and records
+// it in the step's run (property snapshot, and its file names).
+func (a *scriptActivity) fetchSnapshot(ctx context.Context, s ScriptStep, hash string) (string, error) {
+	runs, err := datastore.ParsePrefix(a.runs)
+	if err != nil {
+		return "", err
+	}
+	dir, m, err := snapshot.Fetch(ctx, a.store, runs, hash, a.snapshotCache())
+	if err != nil {
+		// A snapshot that is missing, malformed or does not match its
+		// hash will not be mended by another attempt (internal/failure).
+		if errors.Is(err, datastore.ErrNotFound) || errors.Is(err, datastore.ErrBadRef) || errors.Is(err, snapshot.ErrCorrupt) || errors.Is(err, snapshot.ErrTooLarge) {
+			return "", refuse(fmt.Errorf("runctx: step %s: %w", s.Name, err))
+		}
+		return "", fmt.Errorf("runctx: step %s: %w", s.Name, err)
+	}
+	if run, err := FromContext(ctx); err == nil {
+		if err := run.AddProperties(map[string]string{"snapshot": hash, "snapshot_files": strconv.Itoa(len(m.Files))}); err != nil {
+			return "", err
+		}
+		if err := run.LogList("snapshot_bytes", []float64{float64(m.Bytes)}); err != nil {
+			return "", err
+		}
+		cols := map[string][]any{"name": {}, "size": {}, "sha256": {}}
+		for _, f := range m.Files {
+			cols["name"] = append(cols["name"], f.Name)
+			cols["size"] = append(cols["size"], f.Size)
+			cols["sha256"] = append(cols["sha256"], f.SHA256)
+		}
+		if err := run.LogTable("snapshot", cols); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
+}
+
+// sourceDir returns the local source directory of s, or refuses it.
+func (a *scriptActivity) sourceDir(ctx context.Context, s ScriptStep) (string, error) {
 	if !a.opts.enabled() {
 		return "", refuse(fmt.Errorf("runctx: script steps are off on this worker: its operator turns them on with %s (folders scripts may run from) or %s=on (snapshots sent by starters)", EnvScriptRoots, EnvScriptSnapshots))
 	}
@@ -43,7 +107,7 @@ func (a *scriptActivity) source(s ScriptStep) (string, error) {
 		if !a.opts.Snapshots {
 			return "", refuse(fmt.Errorf("runctx: step %s: this worker does not run snapshots (source %s): its operator allows them with %s=on", s.Name, src, EnvScriptSnapshots))
 		}
-		return "", refuse(fmt.Errorf("runctx: step %s: snapshots are not implemented yet on this worker (source %s)", s.Name, src))
+		return a.fetchSnapshot(ctx, s, strings.TrimPrefix(src, snapshotPrefix))
 	}
 	if len(a.opts.Roots) == 0 {
 		return "", refuse(fmt.Errorf("runctx: step %s: this worker runs no script from a local folder (source %s): its operator allows folders with %s", s.Name, src, EnvScriptRoots))
@@ -60,7 +124,7 @@ func (a *scriptActivity) source(s ScriptStep) (string, error) {
 
 // run is the activity of script steps (ScriptActivity).
 func (a *scriptActivity) run(ctx context.Context, s ScriptStep) (ScriptResult, error) {
-	src, err := a.source(s)
+	src, roots, err := a.source(ctx, s)
 	if err != nil {
 		return ScriptResult{}, err
 	}
@@ -71,7 +135,7 @@ func (a *scriptActivity) run(ctx context.Context, s ScriptStep) (ScriptResult, e
 	inputs := sortedKeys(s.Inputs)
 	rec := &scriptRecorder{run: run, client: clientOf(ctx)}
 	step, err := script.NewStep(script.Options{
-		Roots: script.Roots(a.opts.Roots), Source: src, Script: s.Script, Arguments: s.Arguments,
+		Roots: script.Roots(roots), Source: src, Script: s.Script, Arguments: s.Arguments,
 		Command: s.Command, Env: s.Env, Inputs: inputs, Outputs: s.Outputs,
 		ClientPath: a.opts.Client, Dir: a.opts.Dir, LogLimit: a.opts.LogLimit, KillGrace: a.opts.KillGrace, Recorder: rec,
 		RunEnv: map[string]string{

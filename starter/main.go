@@ -139,6 +139,7 @@ func newRootCmd(c *cli) *cobra.Command {
 
 	root.AddCommand(
 		newRunCmd(c),
+		newSubmitCmd(c),
 		newShowCmd(c),
 		newListCmd(c),
 		newModelsCmd(c),

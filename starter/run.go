@@ -108,14 +108,24 @@ ui_url.
 
 Exits 0 when the pipeline completed, 1 when it did not, 2 on a usage error.`,
 		Example: `  starter run --data azblob://datasets/iris/iris.csv
-  starter run -o json --threshold 1.01          # one JSON object; never registers
+  starter run --pipeline examples/scripts/pipeline.yml --input irisdata=azblob://datasets/iris/iris.csv
   starter run --data azblob://datasets/mine/my.csv --model-name mine --folds 5`,
 		Args:              exactArgs(0, "[flags]"),
 		ValidArgsFunction: cobra.NoFileCompletions,
 	}
 	in := pipelineFlags(cmd.Flags())
 	id := cmd.Flags().String("id", "", "workflow ID (default: <experiment>-<time>-<random>)")
-	cmd.RunE = func(*cobra.Command, []string) error { return c.run(*in, *id) }
+	file := cmd.Flags().String("pipeline", "", "a pipeline file (YAML) of script steps to run instead of TrainingPipeline")
+	inputs := cmd.Flags().StringArray("input", nil, "NAME=REF: with --pipeline, overrides the pipeline input NAME (repeatable)")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if *file != "" {
+			return c.runPipelineFile(cmd, *file, *id, *inputs)
+		}
+		if len(*inputs) > 0 {
+			return usagef("--input goes with --pipeline")
+		}
+		return c.run(*in, *id)
+	}
 	return cmd
 }
 

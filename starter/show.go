@@ -19,6 +19,7 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/pipelinefile"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
@@ -197,6 +198,10 @@ func loadShow(ctx context.Context, c client.Client, plugin *runctx.Plugin, workf
 			return nil, err
 		}
 		out.Tags, out.Properties, out.Metrics, steps = rec.Tags, rec.Properties, rec.Metrics, rec.Steps
+	} else if script, err := closedScriptSteps(ctx, c, workflowID, out.RunID, plugin.Runs()); err != nil {
+		return nil, err
+	} else if script != nil {
+		steps = script
 	} else {
 		in, res, err := closedRun(ctx, c, workflowID, out.RunID)
 		if err != nil {
@@ -254,6 +259,45 @@ func loadShow(ctx context.Context, c client.Client, plugin *runctx.Plugin, workf
 }
 
 // closedRun reads a closed pipeline's input (from its first event) and result.
+// closedScriptSteps returns the steps of a closed ScriptPipeline (a
+// pipeline file, or starter submit's script): one per job, with the
+// status and reason of its result when it completed; nil for another
+// workflow type.
+func closedScriptSteps(ctx context.Context, c client.Client, workflowID, runID, runs string) ([]runctx.StepInfo, error) {
+	it := c.GetWorkflowHistory(ctx, workflowID, runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	if !it.HasNext() {
+		return nil, fmt.Errorf("history of %s is empty", workflowID)
+	}
+	first, err := it.Next()
+	if err != nil {
+		return nil, fmt.Errorf("history of %s: %w", workflowID, err)
+	}
+	attrs := first.GetWorkflowExecutionStartedEventAttributes()
+	if attrs.GetWorkflowType().GetName() != "ScriptPipeline" {
+		return nil, nil
+	}
+	var pl pipelinefile.Pipeline
+	if err := converter.GetDefaultDataConverter().FromPayloads(attrs.GetInput(), &pl); err != nil {
+		return nil, fmt.Errorf("input of %s: %w", workflowID, err)
+	}
+	var res workflows.ScriptPipelineResult
+	_ = c.GetWorkflow(ctx, workflowID, runID).Get(ctx, &res)
+	ended := map[string]workflows.JobResult{}
+	for _, j := range res.Jobs {
+		ended[j.Name] = j
+	}
+	prefix := runctx.PipelineOutputs(runs, pl.Experiment, workflowID)
+	var steps []runctx.StepInfo
+	for _, j := range pl.Jobs {
+		st := runctx.StepInfo{Name: j.Name, RunID: runctx.StepRunID(workflowID, j.Name), RecordRef: runctx.StepRecordRef(prefix, j.Name)}
+		if r, ok := ended[j.Name]; ok && r.Status == workflows.JobSkipped {
+			st.Status, st.Reason = r.Status, r.Reason
+		}
+		steps = append(steps, st)
+	}
+	return steps, nil
+}
+
 func closedRun(ctx context.Context, c client.Client, workflowID, runID string) (workflows.PipelineInput, workflows.PipelineResult, error) {
 	var in workflows.PipelineInput
 	var res workflows.PipelineResult

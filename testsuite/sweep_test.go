@@ -177,8 +177,14 @@ func TestSweepCancel(t *testing.T) {
 // exportHistoryTo writes a workflow's history as the temporal CLI's JSON.
 func exportHistoryTo(t *testing.T, workflowID, runID, file string) {
 	t.Helper()
+	exportHistoryFrom(t, stack.client, workflowID, runID, file)
+}
+
+// exportHistoryFrom writes the history of a workflow that c reaches to file.
+func exportHistoryFrom(t *testing.T, c client.Client, workflowID, runID, file string) {
+	t.Helper()
 	h := &historypb.History{}
-	it := stack.client.GetWorkflowHistory(context.Background(), workflowID, runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	it := c.GetWorkflowHistory(context.Background(), workflowID, runID, false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	for it.HasNext() {
 		e, err := it.Next()
 		require.NoError(t, err)

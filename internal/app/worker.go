@@ -32,6 +32,7 @@ func NewWorkerWithTrain(c client.Client, taskQueue string, store datastore.Resol
 	opts.Interceptors = append([]interceptor.WorkerInterceptor{failure.Interceptor()}, opts.Interceptors...)
 	w := worker.New(c, taskQueue, WithPollerAutoscaling(opts))
 	w.RegisterWorkflow(workflows.TrainingPipeline)
+	w.RegisterWorkflow(workflows.ScriptPipeline)
 	acts := Activities(store)
 	if train == nil {
 		train = acts.Train

@@ -72,7 +72,8 @@ func (s *Step) Run(ctx context.Context) (Result, error) {
 	for _, n := range s.opts.Outputs {
 		runEnv[EnvDataReference+n] = s.OutputDir(n)
 	}
-	cmd := exec.Command(s.opts.Command, append([]string{s.opts.Script}, s.opts.Arguments...)...)
+	args := expandArgs(s.opts.Arguments, runEnv)
+	cmd := exec.Command(s.opts.Command, append([]string{s.opts.Script}, args...)...)
 	cmd.Dir = s.WorkDir()
 	cmd.Env = buildEnv(os.Environ(), s.opts.Env, runEnv, s.opts.ClientPath)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
