@@ -65,8 +65,13 @@ start_worker() {
 		echo "    $name already running (pid $(running "$name"))"
 		return 0
 	fi
-	# The dev server is on this machine: requests need no gzip.
-	PIPELINE_GRPC_COMPRESSION="${PIPELINE_GRPC_COMPRESSION:-none}" setsid "$2" >"$log" 2>&1 </dev/null &
+	# The dev server is on this machine: requests need no gzip. The demo's
+	# worker runs the script snapshots its user submits (starter submit,
+	# starter run --pipeline), with the repo's Python client.
+	PIPELINE_GRPC_COMPRESSION="${PIPELINE_GRPC_COMPRESSION:-none}" \
+		PIPELINE_SCRIPT_SNAPSHOTS="${PIPELINE_SCRIPT_SNAPSHOTS:-on}" \
+		PIPELINE_SCRIPT_CLIENT="${PIPELINE_SCRIPT_CLIENT:-$PWD/python}" \
+		setsid "$2" >"$log" 2>&1 </dev/null &
 	record "$name" $!
 	for _ in $(seq 1 100); do
 		grep -q "worker started" "$log" && break
