@@ -25,9 +25,9 @@ type scriptActivity struct {
 func (p *Plugin) scriptActivity() *scriptActivity { return &scriptActivity{opts: p.opts.Script} }
 
 // refuse returns err as the non-retryable error of a step the worker
-// will not run (ErrTypeScriptRefused).
+// will not run (ErrTypeScriptRefused); its message is the whole error.
 func refuse(err error) error {
-	return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeScriptRefused, err)
+	return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeScriptRefused, nil)
 }
 
 // snapshotPrefix starts the Source of a snapshot.
@@ -68,6 +68,11 @@ func (a *scriptActivity) run(ctx context.Context, s ScriptStep) (ScriptResult, e
 	if err != nil {
 		return ScriptResult{}, err
 	}
+	// A script step's run is named for the step, not for the activity
+	// type all script steps share.
+	run.mu.Lock()
+	run.name = run.step
+	run.mu.Unlock()
 	inputs := sortedKeys(s.Inputs)
 	rec := &scriptRecorder{run: run, client: clientOf(ctx)}
 	step, err := script.NewStep(script.Options{
