@@ -116,7 +116,7 @@ func (a *scriptActivity) run(ctx context.Context, s ScriptStep) (ScriptResult, e
 	if upErr != nil {
 		return ScriptResult{}, upErr
 	}
-	if err := scriptFailed(s, res); err != nil {
+	if err := scriptFailed(s, res, out.Log); err != nil {
 		return ScriptResult{}, err
 	}
 	if out.Outputs, err = a.uploadOutputs(ctx, run, step, s.Outputs); err != nil {
@@ -129,8 +129,8 @@ func (a *scriptActivity) run(ctx context.Context, s ScriptStep) (ScriptResult, e
 }
 
 // scriptFailed is the error of a script that exited non-zero or said it
-// failed, or nil.
-func scriptFailed(s ScriptStep, res script.Result) error {
+// failed, or nil; its message ends with where the step's log is.
+func scriptFailed(s ScriptStep, res script.Result, log string) error {
 	var msg string
 	switch {
 	case res.ExitCode != 0:
@@ -145,6 +145,9 @@ func scriptFailed(s ScriptStep, res script.Result) error {
 	}
 	if tail := lastLines(res.Stderr, 20); tail != "" {
 		msg += "\n--- end of stderr ---\n" + tail
+	}
+	if log != "" {
+		msg += "\n--- the whole log: " + log
 	}
 	return temporal.NewApplicationError(msg, ErrTypeScriptFailed, res.ExitCode)
 }

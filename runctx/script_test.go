@@ -59,7 +59,7 @@ func TestScriptFailedMessage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := scriptFailed(ScriptStep{Script: "train.py"}, tt.res)
+			err := scriptFailed(ScriptStep{Script: "train.py"}, tt.res, "azblob://runs/x/logs/std_log.txt")
 			if tt.want == "" {
 				if err != nil {
 					t.Errorf("error %v, want none", err)
@@ -72,6 +72,9 @@ func TestScriptFailedMessage(t *testing.T) {
 			}
 			if first, _, _ := strings.Cut(app.Message(), "\n"); first != tt.want {
 				t.Errorf("message %q, want %q", first, tt.want)
+			}
+			if !strings.HasSuffix(app.Message(), "the whole log: azblob://runs/x/logs/std_log.txt") {
+				t.Errorf("message %q does not say where the log is", app.Message())
 			}
 		})
 	}

@@ -13,6 +13,8 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
@@ -253,6 +255,56 @@ func TestScriptCancelled(t *testing.T) {
 	devstack.WaitGone(t, main, 15*time.Second)
 	devstack.WaitGone(t, child, 2*time.Second)
 	t.Logf("process group gone %v after the cancel", time.Since(start))
+}
+
+// TestScriptWorkerStops stops the worker running a script: the script's
+// process group ends with it, and the step runs again on another worker.
+func TestScriptWorkerStops(t *testing.T) {
+	const queue = "scripts-stop"
+	newWorker := func() worker.Worker {
+		w := worker.New(stack.client, queue, worker.Options{})
+		w.RegisterWorkflowWithOptions(ScriptPipeline, workflow.RegisterOptions{Name: "ScriptPipeline"})
+		if err := w.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	dir := t.TempDir()
+	src := source(t, map[string]string{"once.sh": `
+if [ ! -f "$DIR/started" ]; then
+  touch "$DIR/started"
+  trap '' TERM
+  sleep 300 &
+  echo $! > "$DIR/child.pid"
+  wait
+fi
+echo "attempt $AZUREML_RUN_ID ran to the end"
+`})
+	first := newWorker()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	o := clientOptions("scripts-stop")
+	o.TaskQueue = queue
+	run, err := stack.client.ExecuteWorkflow(ctx, o, "ScriptPipeline",
+		PipelineInput{Steps: []runctx.ScriptStep{{Source: src, Script: "once.sh", Command: "sh", Env: map[string]string{"DIR": dir}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := devstack.ReadPid(t, filepath.Join(dir, "child.pid"), 30*time.Second)
+	start := time.Now()
+	first.Stop()
+	devstack.WaitGone(t, child, 5*time.Second)
+	t.Logf("process group gone %v after the worker's stop", time.Since(start))
+	second := newWorker()
+	defer second.Stop()
+	var out PipelineResult
+	if err := run.Get(ctx, &out); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the step ran again and the pipeline ended %v after the stop", time.Since(start))
+	if got := read(t, out.Steps[0].Log); !strings.Contains(got, "ran to the end") {
+		t.Errorf("second attempt's log %q", got)
+	}
 }
 
 // progress waits for the heartbeat details of the pipeline's running
