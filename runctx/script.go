@@ -124,6 +124,10 @@ func ScriptName(script string) string {
 	return base
 }
 
+// maxSummary bounds a script step's Web UI summary (Temporal's limit is
+// 400 bytes).
+const maxSummary = 200
+
 // ExecuteScriptStep runs s as a step of the pipeline in ctx, beside
 // ExecuteStep, with the activity options of ctx and these defaults where
 // they are unset: start-to-close DefaultScriptTimeout, heartbeat
@@ -146,5 +150,9 @@ func ExecuteScriptStep(ctx workflow.Context, s ScriptStep) *StepFuture {
 		ao.RetryPolicy = DefaultScriptRetryPolicy()
 	}
 	ctx = workflow.WithActivityOptions(ctx, ao)
-	return ExecuteStep(ctx, StepOptions{Name: s.Name, Summary: "script " + s.Script, Reuse: s.Reuse}, ScriptActivity, s)
+	summary := "script " + s.Script
+	if len(summary) > maxSummary {
+		summary = summary[:maxSummary]
+	}
+	return ExecuteStep(ctx, StepOptions{Name: s.Name, Summary: summary, Reuse: s.Reuse}, ScriptActivity, s)
 }

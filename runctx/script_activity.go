@@ -75,10 +75,12 @@ func (a *scriptActivity) run(ctx context.Context, s ScriptStep) (ScriptResult, e
 	run.mu.Unlock()
 	inputs := sortedKeys(s.Inputs)
 	rec := &scriptRecorder{run: run, client: clientOf(ctx)}
+	logger := activity.GetLogger(ctx)
 	step, err := script.NewStep(script.Options{
 		Roots: script.Roots(a.opts.Roots), Source: src, Script: s.Script, Arguments: s.Arguments,
 		Command: s.Command, Env: s.Env, Inputs: inputs, Outputs: s.Outputs,
 		ClientPath: a.opts.Client, Dir: a.opts.Dir, LogLimit: a.opts.LogLimit, KillGrace: a.opts.KillGrace, Recorder: rec,
+		LogLine: func(line string) { logger.Info("script: "+line, "run_id", run.ID()) },
 		RunEnv: map[string]string{
 			script.EnvRunID:       run.ID(),
 			script.EnvRunName:     run.step,
@@ -96,7 +98,7 @@ func (a *scriptActivity) run(ctx context.Context, s ScriptStep) (ScriptResult, e
 	stop := heartbeatProgress(ctx, step)
 	res, runErr := step.Run(ctx)
 	stop()
-	activity.GetLogger(ctx).Info("runctx: script ended", "run_id", run.ID(), "exit_code", res.ExitCode,
+	logger.Info("runctx: script ended", "run_id", run.ID(), "exit_code", res.ExitCode,
 		"duration", res.Duration, "bridge_requests", res.Requests, "log_dropped_bytes", res.LogDropped)
 
 	// The logs and ./outputs are the run's files whatever the ending, as

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,7 +85,19 @@ ls "$AZUREML_DATAREFERENCE_model"
 echo "read best=$best"
 `
 
+// need skips t when a program a script of it runs is missing (the
+// Makefile's tools install them).
+func need(t *testing.T, programs ...string) {
+	t.Helper()
+	for _, p := range programs {
+		if _, err := exec.LookPath(p); err != nil {
+			t.Skipf("%s is not installed: %v", p, err)
+		}
+	}
+}
+
 func TestPythonAndShellSteps(t *testing.T) {
+	need(t, "/usr/bin/python3", "curl")
 	put(t, "azblob://datasets/scripts/sample.csv", "1,2,a\n3,4,b\n")
 	src := source(t, map[string]string{"bridge.py": bridgePy, "train.py": trainPy, "read_tags.sh": readTagsSh})
 	start := time.Now()
@@ -139,6 +152,7 @@ func TestPythonAndShellSteps(t *testing.T) {
 }
 
 func TestScriptFails(t *testing.T) {
+	need(t, "/usr/bin/python3")
 	src := source(t, map[string]string{
 		"fail.sh":  "echo working\necho 'first problem' >&2\necho 'RuntimeError: the last line' >&2\nexit 1\n",
 		"raise.py": "def f():\n    raise ValueError('bad value 42')\nf()\n",
@@ -329,6 +343,7 @@ func progress(t *testing.T, workflowID string) string {
 }
 
 func TestScriptReused(t *testing.T) {
+	need(t, "curl")
 	count := filepath.Join(t.TempDir(), "runs")
 	src := source(t, map[string]string{"count.sh": `
 echo run >> "$COUNT"
