@@ -53,6 +53,29 @@
 // entry up, so that a reused step's Web UI summary says
 // "<step>: reused from <workflow-id>/<step>" (ReusedFromName).
 //
+// Script steps: ExecuteScriptStep runs a ScriptStep, any command (python3
+// by default) on a worker whose operator allowed it (ScriptOptions: the
+// folders of PIPELINE_SCRIPT_ROOTS, snapshots with
+// PIPELINE_SCRIPT_SNAPSHOTS=on; PIPELINE_SCRIPT_CLIENT is the Python
+// client's folder), in a fresh copy of its source directory and its own
+// process group, with an allow-listed environment that never holds the
+// worker's credentials. The script records through a bridge on loopback
+// (internal/script/PROTOCOL.md) into the step's Run, so its tags and parent
+// changes reach the workflow in its ScriptResult as a Go step's do; its
+// inputs are downloaded read-only, its named outputs uploaded, and its
+// stdout and stderr kept, bounded, as logs/std_log.txt. A worker with
+// script steps off refuses them with a non-retryable error of type
+// ErrTypeScriptRefused that names the setting; a script that exits non-zero
+// fails with ErrTypeScriptFailed, which DefaultScriptRetryPolicy does not
+// retry.
+//
+//	var res runctx.ScriptResult
+//	err := runctx.ExecuteScriptStep(ctx, runctx.ScriptStep{
+//		Source: "/srv/scripts/iris", Script: "train.py",
+//		Inputs: map[string]string{"data": "azblob://datasets/iris/iris.csv"}, Outputs: []string{"model"},
+//	}).Get(ctx, &res)
+//	acc, err := res.Step.FloatTag("accuracy")
+//
 // Outside Temporal, NewOffline gives a step a run that records to a local
 // folder.
 package runctx

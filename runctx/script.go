@@ -127,6 +127,10 @@ func ScriptName(script string) string {
 	return base
 }
 
+// maxScriptSummary bounds a script step's Web UI summary (Temporal's limit is
+// 400 bytes).
+const maxScriptSummary = 200
+
 // ExecuteScriptStep runs s as a step of the pipeline in ctx, beside
 // ExecuteStep, with the activity options of ctx and these defaults where
 // they are unset: start-to-close DefaultScriptTimeout, heartbeat
@@ -152,6 +156,9 @@ func ExecuteScriptStep(ctx workflow.Context, s ScriptStep) *StepFuture {
 	summary := s.Summary
 	if summary == "" {
 		summary = "script " + s.Script
+	}
+	if len(summary) > maxScriptSummary {
+		summary = summary[:maxScriptSummary]
 	}
 	return ExecuteStep(ctx, StepOptions{Name: s.Name, Summary: summary, Reuse: s.Reuse}, ScriptActivity, s)
 }

@@ -33,9 +33,9 @@ func (p *Plugin) scriptActivity() *scriptActivity {
 }
 
 // refuse returns err as the non-retryable error of a step the worker
-// will not run (ErrTypeScriptRefused).
+// will not run (ErrTypeScriptRefused); its message is the whole error.
 func refuse(err error) error {
-	return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeScriptRefused, err)
+	return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeScriptRefused, nil)
 }
 
 // snapshotPrefix starts the Source of a snapshot.
@@ -132,12 +132,19 @@ func (a *scriptActivity) run(ctx context.Context, s ScriptStep) (ScriptResult, e
 	if err != nil {
 		return ScriptResult{}, err
 	}
+	// A script step's run is named for the step, not for the activity
+	// type all script steps share.
+	run.mu.Lock()
+	run.name = run.step
+	run.mu.Unlock()
 	inputs := sortedKeys(s.Inputs)
 	rec := &scriptRecorder{run: run, client: clientOf(ctx)}
+	logger := activity.GetLogger(ctx)
 	step, err := script.NewStep(script.Options{
 		Roots: script.Roots(roots), Source: src, Script: s.Script, Arguments: s.Arguments,
 		Command: s.Command, Env: s.Env, Inputs: inputs, Outputs: s.Outputs,
 		ClientPath: a.opts.Client, Dir: a.opts.Dir, LogLimit: a.opts.LogLimit, KillGrace: a.opts.KillGrace, Recorder: rec,
+		LogLine: func(line string) { logger.Info("script: "+line, "run_id", run.ID()) },
 		RunEnv: map[string]string{
 			script.EnvRunID:       run.ID(),
 			script.EnvRunName:     run.step,
@@ -155,7 +162,7 @@ func (a *scriptActivity) run(ctx context.Context, s ScriptStep) (ScriptResult, e
 	stop := heartbeatProgress(ctx, step)
 	res, runErr := step.Run(ctx)
 	stop()
-	activity.GetLogger(ctx).Info("runctx: script ended", "run_id", run.ID(), "exit_code", res.ExitCode,
+	logger.Info("runctx: script ended", "run_id", run.ID(), "exit_code", res.ExitCode,
 		"duration", res.Duration, "bridge_requests", res.Requests, "log_dropped_bytes", res.LogDropped)
 
 	// The logs and ./outputs are the run's files whatever the ending, as
@@ -175,7 +182,7 @@ func (a *scriptActivity) run(ctx context.Context, s ScriptStep) (ScriptResult, e
 	if upErr != nil {
 		return ScriptResult{}, upErr
 	}
-	if err := scriptFailed(s, res); err != nil {
+	if err := scriptFailed(s, res, out.Log); err != nil {
 		return ScriptResult{}, err
 	}
 	if out.Outputs, err = a.uploadOutputs(ctx, run, step, s.Outputs); err != nil {
@@ -188,8 +195,8 @@ func (a *scriptActivity) run(ctx context.Context, s ScriptStep) (ScriptResult, e
 }
 
 // scriptFailed is the error of a script that exited non-zero or said it
-// failed, or nil.
-func scriptFailed(s ScriptStep, res script.Result) error {
+// failed, or nil; its message ends with where the step's log is.
+func scriptFailed(s ScriptStep, res script.Result, log string) error {
 	var msg string
 	switch {
 	case res.ExitCode != 0:
@@ -204,6 +211,9 @@ func scriptFailed(s ScriptStep, res script.Result) error {
 	}
 	if tail := lastLines(res.Stderr, 20); tail != "" {
 		msg += "\n--- end of stderr ---\n" + tail
+	}
+	if log != "" {
+		msg += "\n--- the whole log: " + log
 	}
 	return temporal.NewApplicationError(msg, ErrTypeScriptFailed, res.ExitCode)
 }

@@ -7,6 +7,12 @@
 // context is the runctx plugin on the client: it creates the pipeline's
 // search attributes when the worker starts.
 //
+// Script steps (runctx.ExecuteScriptStep) are off unless the operator sets
+// PIPELINE_SCRIPT_ROOTS (folders scripts may run from) or
+// PIPELINE_SCRIPT_SNAPSHOTS=on; PIPELINE_SCRIPT_CLIENT is the Python
+// client's folder (default: python/ next to the binary or in the working
+// directory).
+//
 // Stopping: on SIGTERM or SIGINT the worker stops polling and gives the
 // steps it is running a graceful stop of 30 s (PIPELINE_WORKER_STOP_TIMEOUT,
 // a Go duration) to finish before it cancels them; a cancelled step, or a
@@ -61,7 +67,8 @@ func run(z *zap.Logger) error {
 		return err
 	}
 	z.Info("worker started", zap.String("task_queue", workflows.TaskQueue), zap.String("namespace", cfg.Namespace()),
-		zap.Duration("stop_timeout", cfg.StopTimeout))
+		zap.Duration("stop_timeout", cfg.StopTimeout),
+		zap.Strings("script_roots", cfg.PluginOptions.Script.Roots), zap.Bool("script_snapshots", cfg.PluginOptions.Script.Snapshots))
 	// worker.InterruptCh closes on SIGINT or SIGTERM; Stop then stops
 	// polling and waits up to cfg.StopTimeout for the running steps.
 	select {

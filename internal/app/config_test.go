@@ -88,3 +88,34 @@ func TestLoadConfigStopTimeout(t *testing.T) {
 	}
 	assert.Equal(t, 30*time.Second, DefaultStopTimeout)
 }
+
+func TestLoadConfigScriptSteps(t *testing.T) {
+	tests := []struct {
+		name, roots, snapshots, client string
+		wantRoots                      []string
+		wantSnapshots                  bool
+		wantErr                        string
+	}{
+		{"off by default", "", "", "/opt/client", nil, false, ""},
+		{"roots", "/srv/scripts:/opt/team", "", "/opt/client", []string{"/srv/scripts", "/opt/team"}, false, ""},
+		{"snapshots on", "", "on", "/opt/client", nil, true, ""},
+		{"snapshots off", "/srv/scripts", "off", "/opt/client", []string{"/srv/scripts"}, false, ""},
+		{"bad snapshots", "", "yes", "/opt/client", nil, false, `PIPELINE_SCRIPT_SNAPSHOTS="yes": want on or off`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv(runctx.EnvScriptRoots, tt.roots)
+			t.Setenv(runctx.EnvScriptSnapshots, tt.snapshots)
+			t.Setenv(runctx.EnvScriptClient, tt.client)
+			cfg, err := LoadConfig()
+			if tt.wantErr != "" {
+				assert.EqualError(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.wantRoots, cfg.PluginOptions.Script.Roots)
+			assert.Equal(t, tt.wantSnapshots, cfg.PluginOptions.Script.Snapshots)
+			assert.Equal(t, tt.client, cfg.PluginOptions.Script.Client)
+		})
+	}
+}

@@ -12,6 +12,10 @@ import (
 // the last 4 MiB.
 const DefaultLogLimit = 8 << 20
 
+// MaxLoggedLines is how many lines of a script's output a step hands to
+// Options.LogLine (the worker's log); the rest is only in std_log.txt.
+const MaxLoggedLines = 1000
+
 // stderrTail is how much of stderr's end a step keeps for its error.
 const stderrTail = 8 << 10
 
@@ -27,6 +31,8 @@ type logBuffer struct {
 	dropped int64
 	line    []byte // the line being written
 	last    string // the last complete non-empty line
+	onLine  func(string)
+	logged  int // lines handed to onLine
 }
 
 func newLogBuffer(limit int) *logBuffer {
@@ -87,6 +93,14 @@ func (b *logBuffer) noteLines(p []byte) {
 		}
 		if l := bytes.TrimSpace(b.line); len(l) > 0 {
 			b.last = string(l)
+			if b.onLine != nil && b.logged <= MaxLoggedLines {
+				b.logged++
+				if b.logged > MaxLoggedLines {
+					b.onLine(fmt.Sprintf("[runctx: more than %d lines; the rest are only in %s]", MaxLoggedLines, LogFile))
+				} else {
+					b.onLine(b.last)
+				}
+			}
 		}
 		b.line = b.line[:0]
 		p = p[i+1:]

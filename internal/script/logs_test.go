@@ -42,3 +42,15 @@ func TestTailBuffer(t *testing.T) {
 		t.Errorf("tail %q", got)
 	}
 }
+
+func TestLogBufferHandsLinesOn(t *testing.T) {
+	b := newLogBuffer(100)
+	var lines []string
+	b.onLine = func(l string) { lines = append(lines, l) }
+	for i := 0; i < MaxLoggedLines+10; i++ {
+		b.Write([]byte("line\n\n"))
+	}
+	if len(lines) != MaxLoggedLines+1 || !strings.Contains(lines[MaxLoggedLines], "the rest are only in std_log.txt") {
+		t.Errorf("%d lines handed on, the last %q", len(lines), lines[len(lines)-1])
+	}
+}

@@ -59,6 +59,9 @@ type Options struct {
 	// KillGrace is the time between SIGTERM and SIGKILL. Default
 	// DefaultKillGrace.
 	KillGrace time.Duration
+	// LogLine, when set, is given each line of the script's output, up
+	// to MaxLoggedLines (for the worker's log).
+	LogLine func(line string)
 	// Recorder receives what the script records through the bridge.
 	// Required.
 	Recorder Recorder
@@ -114,6 +117,7 @@ func NewStep(opts Options) (*Step, error) {
 		return nil, fmt.Errorf("script: step folder: %w", err)
 	}
 	s := &Step{opts: opts, dir: dir, logs: newLogBuffer(opts.LogLimit)}
+	s.logs.onLine = opts.LogLine
 	if err := s.prepare(); err != nil {
 		s.Close()
 		return nil, err

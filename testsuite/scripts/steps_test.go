@@ -5,13 +5,17 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
@@ -81,7 +85,19 @@ ls "$AZUREML_DATAREFERENCE_model"
 echo "read best=$best"
 `
 
+// need skips t when a program a script of it runs is missing (the
+// Makefile's tools install them).
+func need(t *testing.T, programs ...string) {
+	t.Helper()
+	for _, p := range programs {
+		if _, err := exec.LookPath(p); err != nil {
+			t.Skipf("%s is not installed: %v", p, err)
+		}
+	}
+}
+
 func TestPythonAndShellSteps(t *testing.T) {
+	need(t, "/usr/bin/python3", "curl")
 	put(t, "azblob://datasets/scripts/sample.csv", "1,2,a\n3,4,b\n")
 	src := source(t, map[string]string{"bridge.py": bridgePy, "train.py": trainPy, "read_tags.sh": readTagsSh})
 	start := time.Now()
@@ -136,6 +152,7 @@ func TestPythonAndShellSteps(t *testing.T) {
 }
 
 func TestScriptFails(t *testing.T) {
+	need(t, "/usr/bin/python3")
 	src := source(t, map[string]string{
 		"fail.sh":  "echo working\necho 'first problem' >&2\necho 'RuntimeError: the last line' >&2\nexit 1\n",
 		"raise.py": "def f():\n    raise ValueError('bad value 42')\nf()\n",
@@ -228,7 +245,7 @@ func TestScriptForkedChildEnds(t *testing.T) {
 
 func TestScriptCancelled(t *testing.T) {
 	dir := t.TempDir()
-	src := source(t, map[string]string{"hang.sh": "trap '' TERM\nsleep 300 &\necho $! > \"$DIR/child.pid\"\necho $$ > \"$DIR/main.pid\"\nwait\n"})
+	src := source(t, map[string]string{"hang.sh": "trap '' TERM\nsleep 300 &\necho $! > \"$DIR/child.pid\"\necho $$ > \"$DIR/main.pid\"\necho waiting for the child\nwait\n"})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	run, err := stack.client.ExecuteWorkflow(ctx, clientOptions("scripts-cancel"), "ScriptPipeline",
@@ -238,6 +255,10 @@ func TestScriptCancelled(t *testing.T) {
 	}
 	main := devstack.ReadPid(t, filepath.Join(dir, "main.pid"), 30*time.Second)
 	child := devstack.ReadPid(t, filepath.Join(dir, "child.pid"), 30*time.Second)
+	// The script's last line is the step's heartbeat detail: its progress.
+	if got := progress(t, run.GetID()); got != "waiting for the child" {
+		t.Errorf("heartbeat details %q", got)
+	}
 	start := time.Now()
 	if err := stack.client.CancelWorkflow(ctx, run.GetID(), run.GetRunID()); err != nil {
 		t.Fatal(err)
@@ -248,6 +269,117 @@ func TestScriptCancelled(t *testing.T) {
 	devstack.WaitGone(t, main, 15*time.Second)
 	devstack.WaitGone(t, child, 2*time.Second)
 	t.Logf("process group gone %v after the cancel", time.Since(start))
+}
+
+// TestScriptWorkerStops stops the worker running a script: the script's
+// process group ends with it, and the step runs again on another worker.
+func TestScriptWorkerStops(t *testing.T) {
+	const queue = "scripts-stop"
+	newWorker := func() worker.Worker {
+		w := worker.New(stack.client, queue, worker.Options{})
+		w.RegisterWorkflowWithOptions(ScriptPipeline, workflow.RegisterOptions{Name: "ScriptPipeline"})
+		if err := w.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	dir := t.TempDir()
+	src := source(t, map[string]string{"once.sh": `
+if [ ! -f "$DIR/started" ]; then
+  touch "$DIR/started"
+  trap '' TERM
+  sleep 300 &
+  echo $! > "$DIR/child.pid"
+  wait
+fi
+echo "attempt $AZUREML_RUN_ID ran to the end"
+`})
+	first := newWorker()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	o := clientOptions("scripts-stop")
+	o.TaskQueue = queue
+	run, err := stack.client.ExecuteWorkflow(ctx, o, "ScriptPipeline",
+		PipelineInput{Steps: []runctx.ScriptStep{{Source: src, Script: "once.sh", Command: "sh", Env: map[string]string{"DIR": dir}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := devstack.ReadPid(t, filepath.Join(dir, "child.pid"), 30*time.Second)
+	start := time.Now()
+	first.Stop()
+	devstack.WaitGone(t, child, 5*time.Second)
+	t.Logf("process group gone %v after the worker's stop", time.Since(start))
+	second := newWorker()
+	defer second.Stop()
+	var out PipelineResult
+	if err := run.Get(ctx, &out); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the step ran again and the pipeline ended %v after the stop", time.Since(start))
+	if got := read(t, out.Steps[0].Log); !strings.Contains(got, "ran to the end") {
+		t.Errorf("second attempt's log %q", got)
+	}
+}
+
+// progress waits for the heartbeat details of the pipeline's running
+// step and returns its line.
+func progress(t *testing.T, workflowID string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		d, err := stack.client.DescribeWorkflowExecution(context.Background(), workflowID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pa := d.GetPendingActivities(); len(pa) == 1 && pa[0].GetHeartbeatDetails() != nil {
+			var p runctx.ScriptProgress
+			if err := converter.GetDefaultDataConverter().FromPayloads(pa[0].GetHeartbeatDetails(), &p); err == nil && p.Line != "" {
+				return p.Line
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	return ""
+}
+
+func TestScriptReused(t *testing.T) {
+	need(t, "curl")
+	count := filepath.Join(t.TempDir(), "runs")
+	src := source(t, map[string]string{"count.sh": `
+echo run >> "$COUNT"
+curl -sf -X POST -H "Authorization: Bearer $RUNCTX_BRIDGE_TOKEN" "$RUNCTX_BRIDGE_URL/v1/ops" \
+  -d '{"ops":[{"op":"tag","key":"n","value":"1"},{"op":"tag","target":"parent","key":"counted","value":"yes"}]}' >/dev/null
+echo 1 > "$AZUREML_DATAREFERENCE_out/n.txt"
+`})
+	put(t, "azblob://datasets/scripts/reuse.csv", "a\n1\n")
+	step := runctx.ScriptStep{Source: src, Script: "count.sh", Command: "sh", Reuse: true, Env: map[string]string{"COUNT": count},
+		Inputs: map[string]string{"data": "azblob://datasets/scripts/reuse.csv"}, Outputs: []string{"out"}}
+	first, err := runPipeline(t, queueOn, step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := runPipeline(t, queueOn, step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := second.Steps[0]
+	if s.Step.Status != runctx.StatusReused || s.Step.ReusedFrom != first.Steps[0].Step.RunID || s.Step.Tags["n"] != "1" {
+		t.Errorf("second run's step %+v, want it reused from %s", s.Step, first.Steps[0].Step.RunID)
+	}
+	if second.Parent.Tags["counted"] != "yes" || s.Outputs["out"] != first.Steps[0].Outputs["out"] {
+		t.Errorf("second run: parent tags %v, outputs %v", second.Parent.Tags, s.Outputs)
+	}
+	if b, _ := os.ReadFile(count); strings.Count(string(b), "run") != 1 {
+		t.Errorf("the script ran %d times, want once", strings.Count(string(b), "run"))
+	}
+	// New input data (another ETag) runs the script again.
+	put(t, "azblob://datasets/scripts/reuse.csv", "a\n2\n")
+	if _, err := runPipeline(t, queueOn, step); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(count); strings.Count(string(b), "run") != 2 {
+		t.Errorf("after the data changed the script ran %d times in all, want 2", strings.Count(string(b), "run"))
+	}
 }
 
 func put(t *testing.T, ref, body string) {

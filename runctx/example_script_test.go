@@ -1,0 +1,158 @@
+package runctx_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/runctx"
+)
+
+// scriptPipeline runs a training script as a step and reads the tag it
+// set, as it would a Go step's.
+func scriptPipeline(ctx workflow.Context, source string) (string, error) {
+	ctx, _, err := runctx.StartPipeline(ctx, runctx.PipelineOptions{Experiment: "iris"})
+	if err != nil {
+		return "", err
+	}
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
+	var res runctx.ScriptResult
+	err = runctx.ExecuteScriptStep(ctx, runctx.ScriptStep{
+		Source:    source,
+		Script:    "train.sh",
+		Command:   "sh",
+		Arguments: []string{"--k", "5"},
+		Outputs:   []string{"model"},
+	}).Get(ctx, &res)
+	if err != nil {
+		return "", err
+	}
+	acc, err := res.Step.Tag("accuracy")
+	return fmt.Sprintf("step %s: accuracy %s, exit %d, model output %t", res.Step.Name, acc, res.ExitCode, res.Outputs["model"] != ""), err
+}
+
+// A script step runs a script on a worker whose operator allows its
+// source folder (ScriptOptions.Roots, PIPELINE_SCRIPT_ROOTS); the script
+// records through the bridge of internal/script/PROTOCOL.md (here with
+// curl), and its result carries its summary and a reference per named
+// output. Here the pipeline runs on the SDK's test environment, with the
+// plugin attached as on a real worker.
+func ExampleExecuteScriptStep() {
+	dir, _ := os.MkdirTemp("", "runctx-example-")
+	defer os.RemoveAll(dir)
+	src := filepath.Join(dir, "scripts", "iris")
+	os.MkdirAll(src, 0o755)
+	os.WriteFile(filepath.Join(src, "train.sh"), []byte(`
+curl -sf -X POST -H "Authorization: Bearer $RUNCTX_BRIDGE_TOKEN" "$RUNCTX_BRIDGE_URL/v1/ops" \
+  -d '{"ops": [{"op": "log", "name": "accuracy", "value": 0.93}, {"op": "tag", "key": "accuracy", "value": "0.93"}]}' >/dev/null
+echo "k=$2" > "$AZUREML_DATAREFERENCE_model/params.txt"
+`), 0o644)
+	local := datastore.NewLocal(dir)
+	plugin, err := runctx.NewPlugin(runctx.PluginOptions{
+		Runs:   "file:///runs",
+		Store:  datastore.Resolver{Local: local, Blob: local},
+		Script: runctx.ScriptOptions{Roots: []string{filepath.Join(dir, "scripts")}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var ts testsuite.WorkflowTestSuite
+	ts.SetLogger(quiet)
+	env := ts.NewTestWorkflowEnvironment()
+	env.SetWorkerOptions(worker.Options{Plugins: []worker.Plugin{plugin}})
+	env.RegisterWorkflow(scriptPipeline)
+	env.ExecuteWorkflow(scriptPipeline, src)
+	var res string
+	if err := env.GetWorkflowResult(&res); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(res)
+	// Output:
+	// step train: accuracy 0.93, exit 0, model output true
+}
+
+// A step's name defaults to its script's file name without the
+// extension, as a PythonScriptStep's often is.
+func ExampleScriptName() {
+	fmt.Println(runctx.ScriptName("train.py"), runctx.ScriptName("src/register_model.py"), runctx.ScriptName("run"))
+	// Output:
+	// train register_model run
+}
+
+// A script that fails is not run again (Azure ML does not retry a failing
+// script); a step whose worker died is.
+func ExampleDefaultScriptRetryPolicy() {
+	p := runctx.DefaultScriptRetryPolicy()
+	fmt.Println(p.MaximumAttempts, p.NonRetryableErrorTypes)
+	// Output:
+	// 3 [ScriptFailed]
+}
+
+// Script steps are the worker operator's decision: off unless
+// PIPELINE_SCRIPT_ROOTS names folders scripts may run from, or
+// PIPELINE_SCRIPT_SNAPSHOTS=on lets starters send snapshots.
+func ExampleScriptOptionsFromEnv() {
+	defer restoreEnv(runctx.EnvScriptRoots, runctx.EnvScriptSnapshots, runctx.EnvScriptClient)()
+	os.Setenv(runctx.EnvScriptRoots, "/srv/scripts:/opt/team")
+	os.Setenv(runctx.EnvScriptSnapshots, "on")
+	os.Setenv(runctx.EnvScriptClient, "/opt/runctx/python")
+	o, err := runctx.ScriptOptionsFromEnv()
+	fmt.Println(o.Roots, o.Snapshots, o.Client, err)
+	os.Setenv(runctx.EnvScriptSnapshots, "yes")
+	_, err = runctx.ScriptOptionsFromEnv()
+	fmt.Println(err)
+	// Output:
+	// [/srv/scripts /opt/team] true /opt/runctx/python <nil>
+	// PIPELINE_SCRIPT_SNAPSHOTS="yes": want on or off
+}
+
+// On a worker whose operator did not turn script steps on, a script step
+// fails at once with a non-retryable error that names the setting.
+func ExampleScriptOptions() {
+	dir, _ := os.MkdirTemp("", "runctx-example-")
+	defer os.RemoveAll(dir)
+	local := datastore.NewLocal(dir)
+	plugin, err := runctx.NewPlugin(runctx.PluginOptions{Runs: "file:///runs", Store: datastore.Resolver{Local: local, Blob: local}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var ts testsuite.WorkflowTestSuite
+	ts.SetLogger(quiet)
+	env := ts.NewTestWorkflowEnvironment()
+	env.SetWorkerOptions(worker.Options{Plugins: []worker.Plugin{plugin}})
+	env.RegisterWorkflow(scriptPipeline)
+	env.ExecuteWorkflow(scriptPipeline, dir)
+	var app *temporal.ApplicationError
+	if errors.As(env.GetWorkflowError(), &app) {
+		fmt.Println(app.Type(), app.NonRetryable())
+		fmt.Println(app.Message())
+	}
+	// Output:
+	// ScriptRefused true
+	// runctx: script steps are off on this worker: its operator turns them on with PIPELINE_SCRIPT_ROOTS (folders scripts may run from) or PIPELINE_SCRIPT_SNAPSHOTS=on (snapshots sent by starters)
+}
+
+// A script step's result carries its summary: the workflow reads its
+// tags, and its parent changes reach the pipeline, as a Go step's do.
+func ExampleScriptResult_RunSummary() {
+	res := runctx.ScriptResult{
+		Step:    runctx.Summary{RunID: "iris-1_train", Name: "train", Tags: map[string]string{"accuracy": "0.93"}},
+		Outputs: map[string]string{"model": "azblob://runs/iris/iris-1/train/data/model"},
+	}
+	var s runctx.Summarizer = res
+	acc, _ := s.RunSummary().FloatTag("accuracy")
+	fmt.Println(acc, res.Outputs["model"])
+	// Output:
+	// 0.93 azblob://runs/iris/iris-1/train/data/model
+}
