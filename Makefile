@@ -5,7 +5,7 @@ GO ?= go
 BIN := .tools/bin
 DATA_REF := azblob://datasets/iris/iris.csv
 
-.PHONY: demo up down workers test vet workflowcheck bench golden tools build iris-data clean
+.PHONY: demo up down workers test python-test vet workflowcheck bench golden tools build iris-data clean
 
 ## demo: start the stack, upload the iris data, start a worker, run one pipeline
 demo: tools build up
@@ -32,13 +32,18 @@ down:
 ## test: go vet, workflowcheck, unit tests, replay tests, and integration
 ## tests on their own dev server and Azurite; then the short form of the
 ## fault-injection suite (about a minute), which prints its table
-test: tools vet workflowcheck
+test: tools vet workflowcheck python-test
 	$(GO) test -count=1 -timeout 15m $$($(GO) list ./... | grep -v /testsuite/chaos)
 	@$(MAKE) --no-print-directory chaos-short
 
 ## chaos: the fault-injection suite, long form (worker killed 5 times during
 ## training, dev server killed twice, Azurite down 30 s during registration,
 ## 20 concurrent registrations, malformed inputs); prints a table at the end
+## python-test: the Python client's unittest tests (standard library), on
+## Debian's python3 with numpy and matplotlib (scripts/tools.sh installs them)
+python-test: tools
+	/usr/bin/python3 -m unittest discover -s python/tests -t python/tests
+
 chaos: tools
 	CHAOS_LONG=1 $(GO) test -count=1 -timeout 30m -v ./testsuite/chaos/
 

@@ -26,6 +26,31 @@ if [ "$("$TOOLS/azurite/node_modules/.bin/azurite-blob" --version 2>/dev/null)" 
 	echo "    azurite-blob $("$TOOLS/azurite/node_modules/.bin/azurite-blob" --version)"
 fi
 
+# Script steps run Python on the worker, and their tests (and the Python
+# client's) use Debian's python3 with scikit-learn, pandas and matplotlib.
+PY_PACKAGES=(python3 python3-sklearn python3-pandas python3-matplotlib)
+if ! /usr/bin/python3 -c 'import sklearn, pandas, matplotlib' >/dev/null 2>&1; then
+	echo "==> installing ${PY_PACKAGES[*]} (Debian packages) for script steps"
+	PSUDO=()
+	if [ "$(id -u)" -ne 0 ]; then
+		if command -v sudo >/dev/null 2>&1; then
+			PSUDO=(sudo)
+		else
+			echo "tools.sh: installing ${PY_PACKAGES[*]} needs root (no sudo here): run 'apt-get install ${PY_PACKAGES[*]}' as root" >&2
+			exit 1
+		fi
+	fi
+	py_install() { "${PSUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${PY_PACKAGES[@]}"; }
+	if ! apt-cache policy python3-sklearn 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+		"${PSUDO[@]}" apt-get update -q
+	fi
+	if ! py_install; then
+		"${PSUDO[@]}" apt-get update -q
+		py_install
+	fi
+	echo "    $(/usr/bin/python3 -c 'import sklearn; print("scikit-learn", sklearn.__version__)')"
+fi
+
 # The browser test drives headless Chromium; Debian's package puts it at
 # /usr/bin/chromium. apt-get needs root: sudo when we are not root.
 if [ ! -x /usr/bin/chromium ]; then

@@ -1,0 +1,1 @@
+from runctx import Dataset  # noqa: F401

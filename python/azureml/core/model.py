@@ -1,0 +1,1 @@
+from runctx import Model  # noqa: F401

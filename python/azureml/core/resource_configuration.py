@@ -1,0 +1,1 @@
+from runctx import ResourceConfiguration  # noqa: F401

@@ -1,0 +1,1 @@
+from runctx import Run  # noqa: F401

@@ -1,0 +1,1 @@
+from runctx import Workspace  # noqa: F401
