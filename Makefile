@@ -7,13 +7,16 @@ DATA_REF := azblob://datasets/iris/iris.csv
 
 .PHONY: demo up down workers test python-test vet workflowcheck bench golden tools build iris-data clean
 
-## demo: start the stack, upload the iris data, start a worker, run one pipeline
+## demo: start the stack, upload the iris data, start a worker, run one
+## pipeline, then the same as Azure ML scripts from a pipeline file
 demo: tools build up
 	@echo "==> uploading data/iris.csv to $(DATA_REF) unless it is there"
 	@$(BIN)/starter data ls $(DATA_REF) >/dev/null 2>&1 || $(BIN)/starter data upload data/iris.csv $(DATA_REF)
 	@scripts/stack.sh worker $(BIN)/worker
 	@echo "==> running one pipeline"
 	@$(BIN)/starter run --data $(DATA_REF)
+	@echo "==> the same pipeline as two Azure ML scripts (scikit-learn), from a pipeline file"
+	@$(BIN)/starter run --pipeline examples/scripts/pipeline.yml --input irisdata=$(DATA_REF)
 	@echo "==> the stack is still up: Web UI http://localhost:8233 ; 'make down' stops it"
 
 ## workers: N workers in all on the local stack (make workers N=3), for

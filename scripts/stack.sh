@@ -67,10 +67,12 @@ start_worker() {
 	fi
 	# The dev server is on this machine: requests need no gzip. The demo's
 	# worker runs the script snapshots its user submits (starter submit,
-	# starter run --pipeline), with the repo's Python client.
+	# starter run --pipeline), with the repo's Python client and Debian's
+	# python3 (scikit-learn, pandas, matplotlib) first on its PATH.
 	PIPELINE_GRPC_COMPRESSION="${PIPELINE_GRPC_COMPRESSION:-none}" \
 		PIPELINE_SCRIPT_SNAPSHOTS="${PIPELINE_SCRIPT_SNAPSHOTS:-on}" \
 		PIPELINE_SCRIPT_CLIENT="${PIPELINE_SCRIPT_CLIENT:-$PWD/python}" \
+		PATH="/usr/bin:$PATH" \
 		setsid "$2" >"$log" 2>&1 </dev/null &
 	record "$name" $!
 	for _ in $(seq 1 100); do

@@ -141,6 +141,7 @@ func newRootCmd(c *cli) *cobra.Command {
 		newRunCmd(c),
 		newSubmitCmd(c),
 		newShowCmd(c),
+		newLogsCmd(c),
 		newListCmd(c),
 		newModelsCmd(c),
 		newDataCmd(c),

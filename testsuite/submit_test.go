@@ -145,6 +145,10 @@ print("trained on", len(rows), "rows")
 	require.Len(t, shown.Steps, 1)
 	assert.Equal(t, out.Snapshot, shown.Steps[0].Properties["snapshot"], "starter show names the snapshot")
 
+	logs, stderr, code := starterIn(t, ns, "logs", out.WorkflowID)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, logs, "trained on 2 rows", "starter logs prints the script's stdout")
+
 	// The same folder again: the snapshot is already there, and the step
 	// is reused (same script, arguments and input data).
 	stdout, stderr, code = starterIn(t, ns, args...)
