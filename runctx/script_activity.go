@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -98,6 +100,10 @@ func (a *scriptActivity) run(ctx context.Context, s ScriptStep) (ScriptResult, e
 	stop := heartbeatProgress(ctx, step)
 	res, runErr := step.Run(ctx)
 	stop()
+	if errors.Is(runErr, exec.ErrNotFound) || errors.Is(runErr, fs.ErrNotExist) {
+		// The worker has no such command: another attempt finds none either.
+		return ScriptResult{}, refuse(fmt.Errorf("runctx: step %s: %w", run.step, runErr))
+	}
 	logger.Info("runctx: script ended", "run_id", run.ID(), "exit_code", res.ExitCode,
 		"duration", res.Duration, "bridge_requests", res.Requests, "log_dropped_bytes", res.LogDropped)
 

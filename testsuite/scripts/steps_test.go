@@ -195,6 +195,7 @@ func TestScriptRefused(t *testing.T) {
 		{"input outside the roots", queueOn, runctx.ScriptStep{Source: src, Script: "ok.sh", Command: "sh", Inputs: map[string]string{"x": "file:///etc/passwd"}}, "outside the configured roots"},
 		{"missing input", queueOn, runctx.ScriptStep{Source: src, Script: "ok.sh", Command: "sh", Inputs: map[string]string{"x": "azblob://datasets/none/none.csv"}}, "not found"},
 		{"output over the limit", queueOn, runctx.ScriptStep{Source: src, Script: "big.sh", Command: "sh", Outputs: []string{"out"}}, "more than the limit of 1048576 bytes"},
+		{"no such command", queueOn, runctx.ScriptStep{Source: src, Script: "ok.sh", Command: "no-such-interpreter"}, "executable file not found"},
 		{"bad env", queueOn, runctx.ScriptStep{Source: src, Script: "ok.sh", Command: "sh", Env: map[string]string{"RUNCTX_BRIDGE_URL": "x"}}, "run context's"},
 	}
 	for _, tt := range tests {
@@ -214,8 +215,13 @@ func TestScriptRefused(t *testing.T) {
 }
 
 func TestScriptEnvHoldsNoWorkerCredential(t *testing.T) {
-	src := source(t, map[string]string{"env.sh": "env > \"$AZUREML_DATAREFERENCE_env/env.txt\"\n"})
-	out, err := runPipeline(t, queueOn, runctx.ScriptStep{Source: src, Script: "env.sh", Command: "sh", Outputs: []string{"env"}, Env: map[string]string{"MODE": "test"}})
+	src := source(t, map[string]string{"env.sh": "env > \"$AZUREML_DATAREFERENCE_env/env.txt\"\ncat \"$AZUREML_DATAREFERENCE_local\" >> \"$AZUREML_DATAREFERENCE_env/env.txt\"\n"})
+	if err := os.WriteFile(filepath.Join(stack.data, "local.csv"), []byte("LOCAL_INPUT_READ\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	local := "file://" + filepath.ToSlash(filepath.Join(stack.data, "local.csv"))
+	out, err := runPipeline(t, queueOn, runctx.ScriptStep{Source: src, Script: "env.sh", Command: "sh", Outputs: []string{"env"}, Env: map[string]string{"MODE": "test"},
+		Inputs: map[string]string{"local": local}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +231,8 @@ func TestScriptEnvHoldsNoWorkerCredential(t *testing.T) {
 			t.Errorf("the script sees the worker's %s", k)
 		}
 	}
-	for _, want := range []string{"MODE=test", "AZUREML_RUN_ID=" + out.Steps[0].Step.RunID, "AZUREML_EXPERIMENT_NAME=scripts", "AZUREML_RUN_NAME=env", "RUNCTX_BRIDGE_TOKEN="} {
+	for _, want := range []string{"MODE=test", "AZUREML_RUN_ID=" + out.Steps[0].Step.RunID, "AZUREML_EXPERIMENT_NAME=scripts", "AZUREML_RUN_NAME=env", "RUNCTX_BRIDGE_TOKEN=", "LOCAL_INPUT_READ",
+		"AZUREML_DATAREFERENCE_local=" + "/", filepath.Join(stack.data, "local.csv") + "\n"} {
 		if !strings.Contains(env, want) {
 			t.Errorf("env lacks %s:\n%s", want, env)
 		}
