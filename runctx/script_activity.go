@@ -17,14 +17,22 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/internal/script"
+	"github.com/temporal-ml/runctx-pipeline/registry"
 )
 
 // scriptActivity runs script steps on one worker.
 type scriptActivity struct {
-	opts ScriptOptions
+	opts   ScriptOptions
+	models *registry.Registry // the registry on the worker's blob store; nil without one
 }
 
-func (p *Plugin) scriptActivity() *scriptActivity { return &scriptActivity{opts: p.opts.Script} }
+func (p *Plugin) scriptActivity() *scriptActivity {
+	a := &scriptActivity{opts: p.opts.Script}
+	if p.store.Blob != nil {
+		a.models = registry.New(p.store.Blob)
+	}
+	return a
+}
 
 // refuse returns err as the non-retryable error of a step the worker
 // will not run (ErrTypeScriptRefused); its message is the whole error.
@@ -76,7 +84,7 @@ func (a *scriptActivity) run(ctx context.Context, s ScriptStep) (ScriptResult, e
 	run.name = run.step
 	run.mu.Unlock()
 	inputs := sortedKeys(s.Inputs)
-	rec := &scriptRecorder{run: run, client: clientOf(ctx)}
+	rec := &scriptRecorder{run: run, client: clientOf(ctx), models: a.models}
 	logger := activity.GetLogger(ctx)
 	step, err := script.NewStep(script.Options{
 		Roots: script.Roots(a.opts.Roots), Source: src, Script: s.Script, Arguments: s.Arguments,

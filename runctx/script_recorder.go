@@ -15,6 +15,7 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/internal/script"
+	"github.com/temporal-ml/runctx-pipeline/registry"
 )
 
 // scriptRecorder records what a script sends over the bridge into the
@@ -25,7 +26,8 @@ import (
 // metric), so a batch costs the pipeline one change, not one per op.
 type scriptRecorder struct {
 	run    *Run
-	client client.Client // nil: the pipeline cannot be read
+	client client.Client      // nil: the pipeline cannot be read
+	models *registry.Registry // nil: /v1/models answers 501
 
 	mu       sync.Mutex
 	batch    *ParentChange // the batch's parent ops not yet queued

@@ -2,6 +2,7 @@ package scripts
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
+	"github.com/temporal-ml/runctx-pipeline/registry"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 )
 
@@ -325,6 +327,44 @@ echo "attempt $AZUREML_RUN_ID ran to the end"
 	t.Logf("the step ran again and the pipeline ended %v after the stop", time.Since(start))
 	if got := read(t, out.Steps[0].Log); !strings.Contains(got, "ran to the end") {
 		t.Errorf("second attempt's log %q", got)
+	}
+}
+
+func TestScriptReadsModels(t *testing.T) {
+	need(t, "curl")
+	reg := registry.New(stack.store.Blob)
+	if _, err := reg.Register(context.Background(), registry.RegisterRequest{Name: "iris-script", Model: []byte(`{"k":5}`), Accuracy: 0.9,
+		Framework: "ScikitLearn", Tags: map[string]string{"k": "5"}, Run: registry.RunRef{WorkflowID: "wf", RunID: "r1", StepRunID: "wf_train"}, FirstAttempt: true}); err != nil {
+		t.Fatal(err)
+	}
+	src := source(t, map[string]string{"models.sh": `
+auth="Authorization: Bearer $RUNCTX_BRIDGE_TOKEN"
+code() { curl -s -o /dev/null -w '%{http_code}' -H "$auth" "$@"; }
+curl -sf -H "$auth" "$RUNCTX_BRIDGE_URL/v1/models/iris-script" > "$AZUREML_DATAREFERENCE_out/model.json"
+echo "v1 $(code "$RUNCTX_BRIDGE_URL/v1/models/iris-script?version=1")" >> "$AZUREML_DATAREFERENCE_out/codes.txt"
+echo "v2 $(code "$RUNCTX_BRIDGE_URL/v1/models/iris-script?version=2")" >> "$AZUREML_DATAREFERENCE_out/codes.txt"
+echo "none $(code "$RUNCTX_BRIDGE_URL/v1/models/none")" >> "$AZUREML_DATAREFERENCE_out/codes.txt"
+echo "register $(code -X POST -d '{"model_name":"m"}' "$RUNCTX_BRIDGE_URL/v1/models")" >> "$AZUREML_DATAREFERENCE_out/codes.txt"
+`})
+	out, err := runPipeline(t, queueOn, runctx.ScriptStep{Source: src, Script: "models.sh", Command: "sh", Outputs: []string{"out"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Name      string
+		Version   int
+		RunID     string `json:"run_id"`
+		Framework string
+		Tags      map[string]string
+	}
+	if err := json.Unmarshal([]byte(read(t, out.Steps[0].Outputs["out"]+"/model.json")), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Name != "iris-script" || m.Version != 1 || m.RunID != "wf_train" || m.Framework != "ScikitLearn" || m.Tags["k"] != "5" {
+		t.Errorf("model %+v", m)
+	}
+	if got, want := read(t, out.Steps[0].Outputs["out"]+"/codes.txt"), "v1 200\nv2 404\nnone 404\nregister 501\n"; got != want {
+		t.Errorf("answers %q, want %q", got, want)
 	}
 }
 
