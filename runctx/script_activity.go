@@ -149,6 +149,11 @@ func (a *scriptActivity) run(ctx context.Context, s ScriptStep) (ScriptResult, e
 func scriptFailed(s ScriptStep, res script.Result, log string) error {
 	var msg string
 	switch {
+	case res.Signal != "":
+		msg = fmt.Sprintf("script %s was killed by signal %s", s.Script, res.Signal)
+		if line := res.ErrorLine(); line != "" {
+			msg += ": " + line
+		}
 	case res.ExitCode != 0:
 		msg = fmt.Sprintf("script %s exited with status %d", s.Script, res.ExitCode)
 		if line := res.ErrorLine(); line != "" {

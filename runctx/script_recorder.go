@@ -39,7 +39,8 @@ var (
 	_ script.Batcher  = (*scriptRecorder)(nil)
 )
 
-// clientOf returns the activity's client, or nil outside a worker.
+// clientOf returns the activity's client, or nil where the activity has
+// none (activity.GetClient panics then).
 func clientOf(ctx context.Context) (c client.Client) {
 	defer func() {
 		if recover() != nil {
@@ -292,7 +293,7 @@ func (r *scriptRecorder) parentRecord(ctx context.Context) (ParentRecord, error)
 	if rec.Metrics == nil {
 		rec.Metrics = map[string][]float64{}
 	}
-	for _, c := range r.unsent(rec) {
+	for _, c := range r.unsent() {
 		maps.Copy(rec.Tags, c.Tags)
 		for _, k := range c.RemoveTags {
 			delete(rec.Tags, k)
@@ -306,11 +307,10 @@ func (r *scriptRecorder) parentRecord(ctx context.Context) (ParentRecord, error)
 }
 
 // unsent returns this step's parent changes the pipeline has not
-// applied: those handed to its summary and those still queued. (The
-// pipeline's record does not list applied change IDs; a change sent by
-// update is already in rec, and applying a tag or property again is
-// harmless, but a metric would repeat, so only unsent ones count.)
-func (r *scriptRecorder) unsent(ParentRecord) []ParentChange {
+// applied: those handed to its summary, those queued in its Parent, and
+// the batch being gathered. (A change sent by update is already in the
+// pipeline's record.)
+func (r *scriptRecorder) unsent() []ParentChange {
 	r.run.mu.Lock()
 	changes := slices.Clone(r.run.parentChanges)
 	r.run.mu.Unlock()

@@ -55,7 +55,7 @@ func TestScriptFailedMessage(t *testing.T) {
 	}{
 		{"exit 0", script.Result{}, ""},
 		{"exit 1", script.Result{ExitCode: 1, Stderr: "Traceback (most recent call last):\n  File \"train.py\", line 1\nValueError: bad\n"}, "script train.py exited with status 1: ValueError: bad"},
-		{"killed", script.Result{ExitCode: -1}, "script train.py exited with status -1"},
+		{"killed", script.Result{ExitCode: -1, Signal: "killed", Stderr: "MemoryError\n"}, "script train.py was killed by signal killed: MemoryError"},
 		{"fail() with exit 0", script.Result{Status: StatusFailed, StatusError: "diverged"}, "script train.py failed: diverged"},
 		{"complete()", script.Result{Status: StatusCompleted}, ""},
 	}
