@@ -1,12 +1,14 @@
 package runctx_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
@@ -155,4 +157,35 @@ func ExampleScriptResult_RunSummary() {
 	fmt.Println(acc, res.Outputs["model"])
 	// Output:
 	// 0.93 azblob://runs/iris/iris-1/train/data/model
+}
+
+// A script step is the activity input: what goes into history is the
+// step's description (no secret belongs in Env), never its retry policy,
+// which the workflow sets on the activity.
+func ExampleScriptStep() {
+	s := runctx.ScriptStep{
+		Source:      "/srv/scripts/iris",
+		Script:      "train.py",
+		Arguments:   []string{"--k", "5"},
+		Inputs:      map[string]string{"data": "azblob://workspaceblobstore/data/sample_data.csv"},
+		Outputs:     []string{"model"},
+		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 2},
+	}
+	b, _ := json.Marshal(s)
+	fmt.Println(string(b))
+	fmt.Println(runctx.ScriptName(s.Script), runctx.ScriptActivity)
+	// Output:
+	// {"name":"","source":"/srv/scripts/iris","script":"train.py","arguments":["--k","5"],"inputs":{"data":"azblob://workspaceblobstore/data/sample_data.csv"},"outputs":["model"]}
+	// train runctx.Script
+}
+
+// While a script runs, its step's heartbeat details are its last line of
+// output: a starter or the Web UI shows it as the step's progress.
+func ExampleScriptProgress() {
+	p, _ := converter.GetDefaultDataConverter().ToPayloads(runctx.ScriptProgress{Line: "epoch 3/10 loss 0.21"})
+	var got runctx.ScriptProgress
+	_ = converter.GetDefaultDataConverter().FromPayloads(p, &got)
+	fmt.Println(got.Line)
+	// Output:
+	// epoch 3/10 loss 0.21
 }

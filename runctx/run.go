@@ -119,7 +119,8 @@ func NewOffline(dir string) *Run {
 // stable across retries; offline, OfflineRun_<uuid>.
 func (r *Run) ID() string { return r.id }
 
-// Name returns the step's name (its activity type).
+// Name returns the run's name: its activity type for a Go step, the
+// step's name (ScriptStep.Name) for a script step.
 func (r *Run) Name() string { return r.name }
 
 // Experiment returns the experiment the pipeline belongs to ("" offline).

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/internal/script"
 	"github.com/temporal-ml/runctx-pipeline/internal/snapshot"
+	"github.com/temporal-ml/runctx-pipeline/registry"
 )
 
 // scriptActivity runs script steps on one worker.
@@ -24,12 +27,17 @@ type scriptActivity struct {
 	opts ScriptOptions
 	// runs and store are where starters upload snapshots
 	// (<runs>/.snapshots/<hash>.tar.gz).
-	runs  string
-	store datastore.Resolver
+	runs   string
+	store  datastore.Resolver
+	models *registry.Registry // the registry on the worker's blob store; nil without one
 }
 
 func (p *Plugin) scriptActivity() *scriptActivity {
-	return &scriptActivity{opts: p.opts.Script, runs: p.opts.Runs, store: p.store}
+	a := &scriptActivity{opts: p.opts.Script, runs: p.opts.Runs, store: p.store}
+	if p.store.Blob != nil {
+		a.models = registry.New(p.store.Blob)
+	}
+	return a
 }
 
 // refuse returns err as the non-retryable error of a step the worker
@@ -138,7 +146,7 @@ func (a *scriptActivity) run(ctx context.Context, s ScriptStep) (ScriptResult, e
 	run.name = run.step
 	run.mu.Unlock()
 	inputs := sortedKeys(s.Inputs)
-	rec := &scriptRecorder{run: run, client: clientOf(ctx)}
+	rec := &scriptRecorder{run: run, client: clientOf(ctx), models: a.models}
 	logger := activity.GetLogger(ctx)
 	step, err := script.NewStep(script.Options{
 		Roots: script.Roots(roots), Source: src, Script: s.Script, Arguments: s.Arguments,
@@ -162,6 +170,10 @@ func (a *scriptActivity) run(ctx context.Context, s ScriptStep) (ScriptResult, e
 	stop := heartbeatProgress(ctx, step)
 	res, runErr := step.Run(ctx)
 	stop()
+	if errors.Is(runErr, exec.ErrNotFound) || errors.Is(runErr, fs.ErrNotExist) {
+		// The worker has no such command: another attempt finds none either.
+		return ScriptResult{}, refuse(fmt.Errorf("runctx: step %s: %w", run.step, runErr))
+	}
 	logger.Info("runctx: script ended", "run_id", run.ID(), "exit_code", res.ExitCode,
 		"duration", res.Duration, "bridge_requests", res.Requests, "log_dropped_bytes", res.LogDropped)
 
@@ -199,6 +211,11 @@ func (a *scriptActivity) run(ctx context.Context, s ScriptStep) (ScriptResult, e
 func scriptFailed(s ScriptStep, res script.Result, log string) error {
 	var msg string
 	switch {
+	case res.Signal != "":
+		msg = fmt.Sprintf("script %s was killed by signal %s", s.Script, res.Signal)
+		if line := res.ErrorLine(); line != "" {
+			msg += ": " + line
+		}
 	case res.ExitCode != 0:
 		msg = fmt.Sprintf("script %s exited with status %d", s.Script, res.ExitCode)
 		if line := res.ErrorLine(); line != "" {

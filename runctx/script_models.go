@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/internal/script"
 	"github.com/temporal-ml/runctx-pipeline/registry"
 )
@@ -19,12 +20,48 @@ const maxModelBytes = 256 << 20
 
 var _ script.Models = (*scriptRecorder)(nil)
 
-// models returns the registry of the worker's blob store.
-func (r *scriptRecorder) models() (*registry.Registry, error) {
-	if r.run.data.Blob == nil {
-		return nil, script.WithKind(errors.New("runctx: this worker has no blob store for the model registry"), script.ErrNotImplemented)
+// GetModel reads a version of a model from the registry on the worker's
+// blob store (the registry package): the champion, the latest version,
+// when version is 0.
+func (r *scriptRecorder) GetModel(ctx context.Context, name string, version int) (script.ModelView, error) {
+	if r.models == nil {
+		return script.ModelView{}, fmt.Errorf("%w: this worker has no blob store for the model registry", script.ErrNotImplemented)
 	}
-	return registry.New(r.run.data.Blob), nil
+	if err := datastore.ValidateName("model", name); err != nil {
+		return script.ModelView{}, script.WithKind(err, script.ErrInvalid)
+	}
+	ch, ok, err := r.models.ChampionPointer(ctx, name)
+	switch {
+	case err != nil:
+		return script.ModelView{}, fmt.Errorf("model %s: %w", name, err)
+	case !ok || version > ch.Version:
+		return script.ModelView{}, fmt.Errorf("%w: no model %s%s", script.ErrNotFound, name, versionSuffix(version))
+	case version == 0:
+		version = ch.Version
+	}
+	v, err := r.models.Get(ctx, name, version)
+	if errors.Is(err, datastore.ErrNotFound) {
+		return script.ModelView{}, fmt.Errorf("%w: no model %s%s", script.ErrNotFound, name, versionSuffix(version))
+	}
+	if err != nil {
+		return script.ModelView{}, err
+	}
+	ref := ""
+	if v.ModelBlob != "" {
+		ref = "azblob://" + registry.Container + "/" + v.ModelBlob
+	}
+	return script.ModelView{
+		Name: v.Name, Version: v.Version, RunID: v.Run.StepRunID, Ref: ref,
+		Tags: v.Tags, Properties: v.Properties, Framework: v.Framework, Description: v.Description,
+		SampleInputDataset: v.DataRef, Created: v.Created.UTC().Format(time.RFC3339),
+	}, nil
+}
+
+func versionSuffix(version int) string {
+	if version == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" version %d", version)
 }
 
 // RegisterModel registers the file model_path names (a file of the run,
@@ -36,9 +73,8 @@ func (r *scriptRecorder) models() (*registry.Registry, error) {
 // (a number; none is 0): a model that does not beat the champion is
 // refused (409) with the registry's reason.
 func (r *scriptRecorder) RegisterModel(ctx context.Context, req script.ModelRequest) (script.ModelView, error) {
-	reg, err := r.models()
-	if err != nil {
-		return script.ModelView{}, err
+	if r.models == nil {
+		return script.ModelView{}, fmt.Errorf("%w: this worker has no blob store for the model registry", script.ErrNotImplemented)
 	}
 	target, name := script.TargetRun, req.ModelPath
 	if p, ok := strings.CutPrefix(name, "parent:"); ok {
@@ -75,7 +111,7 @@ func (r *scriptRecorder) RegisterModel(ctx context.Context, req script.ModelRequ
 			props[k] = v
 		}
 	}
-	res, err := reg.Register(ctx, registry.RegisterRequest{
+	res, err := r.models.Register(ctx, registry.RegisterRequest{
 		Name: req.ModelName, Model: model, Accuracy: accuracy, Threshold: math.Inf(-1),
 		Description: req.Description, Framework: req.ModelFramework, ModelType: req.ModelFramework,
 		Properties: props, Tags: req.Tags,
@@ -105,33 +141,4 @@ func modelAccuracy(req script.ModelRequest) (float64, error) {
 		return 0, script.WithKind(fmt.Errorf("model %s: accuracy %q is not a number", req.ModelName, s), script.ErrInvalid)
 	}
 	return v, nil
-}
-
-// GetModel returns version of name (the latest when version is 0), or a
-// NotFound error.
-func (r *scriptRecorder) GetModel(ctx context.Context, name string, version int) (script.ModelView, error) {
-	reg, err := r.models()
-	if err != nil {
-		return script.ModelView{}, err
-	}
-	var v *registry.Version
-	if version > 0 {
-		v, err = reg.Get(ctx, name, version)
-	} else {
-		var all []registry.Version
-		if all, err = reg.Versions(ctx, name); err == nil && len(all) > 0 {
-			v = &all[len(all)-1]
-		}
-	}
-	if err != nil {
-		return script.ModelView{}, kind(err)
-	}
-	if v == nil {
-		return script.ModelView{}, script.WithKind(fmt.Errorf("no model %s (version %d)", name, version), script.ErrNotFound)
-	}
-	return script.ModelView{
-		Name: v.Name, Version: v.Version, RunID: v.Run.StepRunID, Ref: fmt.Sprintf("azblob://%s/%s", registry.Container, v.ModelBlob),
-		Tags: v.Tags, Properties: v.Properties, Framework: v.Framework, FrameworkVersion: v.Properties["framework_version"],
-		Description: v.Description, SampleInputDataset: v.DataRef, Created: v.Created.Format(time.RFC3339),
-	}, nil
 }

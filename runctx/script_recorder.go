@@ -8,24 +8,39 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/internal/script"
+	"github.com/temporal-ml/runctx-pipeline/registry"
 )
 
 // scriptRecorder records what a script sends over the bridge into the
 // step's run, through the same methods a Go step calls.
+//
+// The parent ops of one batch are gathered into as few ParentChanges as
+// their order allows (a change holds one value per tag, property and
+// metric), so a batch costs the pipeline one change, not one per op.
 type scriptRecorder struct {
 	run    *Run
-	client client.Client // nil: the pipeline cannot be read
+	client client.Client      // nil: the pipeline cannot be read
+	models *registry.Registry // nil: /v1/models answers 501
+
+	mu       sync.Mutex
+	batch    *ParentChange // the batch's parent ops not yet queued
+	batchOps int           // how many ops batch holds
 }
 
-var _ script.Recorder = (*scriptRecorder)(nil)
+var (
+	_ script.Recorder = (*scriptRecorder)(nil)
+	_ script.Batcher  = (*scriptRecorder)(nil)
+)
 
-// clientOf returns the activity's client, or nil outside a worker.
+// clientOf returns the activity's client, or nil where the activity has
+// none (activity.GetClient panics then).
 func clientOf(ctx context.Context) (c client.Client) {
 	defer func() {
 		if recover() != nil {
@@ -52,16 +67,17 @@ func kind(err error) error {
 	return err
 }
 
-// Record applies one op to the run or its parent.
+// Record applies one op to the run, or gathers it into the batch's
+// parent change.
 func (r *scriptRecorder) Record(ctx context.Context, op script.Op) error {
-	run, parent := r.run, op.Target == script.TargetParent
+	run := r.run
+	if op.Target == script.TargetParent {
+		return r.parentOp(ctx, op)
+	}
 	switch op.Op {
 	case "log":
 		if err := checkName("metric", op.Name); err != nil {
 			return kind(err)
-		}
-		if parent {
-			return kind(run.parent.Log(op.Name, op.Number))
 		}
 		run.Log(op.Name, op.Number)
 		return nil
@@ -74,49 +90,122 @@ func (r *scriptRecorder) Record(ctx context.Context, op script.Op) error {
 	case "log_confusion_matrix":
 		return kind(run.LogConfusionMatrix(op.Name, op.Matrix.Data.ClassLabels, op.Matrix.Data.Matrix))
 	case "add_properties":
-		if parent {
-			return r.addParentProperties(ctx, op.Properties)
-		}
 		return kind(run.AddProperties(op.Properties))
 	case "tag":
-		if parent {
-			return kind(run.parent.Tag(op.Key, op.Text))
-		}
 		return kind(run.Tag(op.Key, op.Text))
 	case "set_tags":
-		if parent {
-			return kind(run.parent.SetTags(op.Tags))
-		}
 		return kind(run.SetTags(op.Tags))
 	case "remove_tags":
-		if parent {
-			return kind(run.parent.RemoveTags(op.Keys...))
-		}
 		run.RemoveTags(op.Keys...)
 		return nil
 	}
 	return fmt.Errorf("%w: op %q", script.ErrNotImplemented, op.Op)
 }
 
-// addParentProperties refuses, at once, properties that would change one
-// the pipeline has (a write-once conflict is 409 to the script, not a
-// failure of the step when the change reaches the workflow), then queues
-// them as a Go step's run.Parent().AddProperties does.
-func (r *scriptRecorder) addParentProperties(ctx context.Context, props map[string]string) error {
-	if r.client != nil {
+// parentOp gathers a parent op into the batch's change, queueing the
+// change first when the op cannot join it (a metric logged twice, a tag
+// set and removed). A property that would change one the pipeline has is
+// refused at once (409 to the script), not when the change reaches the
+// workflow.
+func (r *scriptRecorder) parentOp(ctx context.Context, op script.Op) error {
+	var c ParentChange
+	switch op.Op {
+	case "log":
+		c.Metrics = map[string]float64{op.Name: op.Number}
+	case "tag":
+		c.Tags = map[string]string{op.Key: op.Text}
+	case "set_tags":
+		c.Tags = maps.Clone(op.Tags)
+	case "remove_tags":
+		c.RemoveTags = slices.Clone(op.Keys)
+	case "add_properties":
+		c.Properties = maps.Clone(op.Properties)
+	default:
+		return fmt.Errorf("%w: op %q on the parent", script.ErrNotImplemented, op.Op)
+	}
+	if err := c.validateNames(); err != nil {
+		return kind(fmt.Errorf("parent %s: %w", r.run.workflowID, err))
+	}
+	if len(c.Properties) > 0 && r.client != nil {
 		p, err := r.parentRecord(ctx)
 		if err != nil {
 			return err
 		}
-		have := maps.Clone(p.Properties)
-		if have == nil {
-			have = map[string]string{}
-		}
-		if err := mergeProperties(have, props); err != nil {
+		if err := mergeProperties(maps.Clone(p.Properties), c.Properties); err != nil {
 			return kind(fmt.Errorf("parent %s: %w", r.run.workflowID, err))
 		}
 	}
-	return kind(r.run.parent.AddProperties(props))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.batch != nil && !joins(*r.batch, c) {
+		if err := r.queueLocked(); err != nil {
+			return err
+		}
+	}
+	if r.batch == nil {
+		r.batch = &ParentChange{}
+	}
+	b := r.batch
+	b.Tags = mergeMap(b.Tags, c.Tags)
+	b.Properties = mergeMap(b.Properties, c.Properties)
+	b.Metrics = mergeMap(b.Metrics, c.Metrics)
+	b.RemoveTags = append(b.RemoveTags, c.RemoveTags...)
+	r.batchOps++
+	return nil
+}
+
+// joins reports whether c can join b without changing what applying
+// them one after the other means.
+func joins(b, c ParentChange) bool {
+	for k := range c.Metrics {
+		if _, ok := b.Metrics[k]; ok {
+			return false
+		}
+	}
+	for k := range c.Tags {
+		if slices.Contains(b.RemoveTags, k) {
+			return false
+		}
+	}
+	for _, k := range c.RemoveTags {
+		if _, ok := b.Tags[k]; ok {
+			return false
+		}
+	}
+	return true
+}
+
+func mergeMap[V any](dst, src map[string]V) map[string]V {
+	if len(src) == 0 {
+		return dst
+	}
+	if dst == nil {
+		dst = make(map[string]V, len(src))
+	}
+	maps.Copy(dst, src)
+	return dst
+}
+
+// queueLocked hands the batch's change to the run's Parent, as a Go
+// step's calls do.
+func (r *scriptRecorder) queueLocked() error {
+	if r.batch == nil {
+		return nil
+	}
+	c := *r.batch
+	r.batch, r.batchOps = nil, 0
+	return kind(r.run.parent.Apply(c))
+}
+
+// EndBatch queues the batch's parent change (script.Batcher).
+func (r *scriptRecorder) EndBatch(context.Context) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := r.batchOps
+	if err := r.queueLocked(); err != nil {
+		return n, err
+	}
+	return 0, nil
 }
 
 // parentFolder is where files of the pipeline run go: ".parent" in the
@@ -204,7 +293,7 @@ func (r *scriptRecorder) parentRecord(ctx context.Context) (ParentRecord, error)
 	if rec.Metrics == nil {
 		rec.Metrics = map[string][]float64{}
 	}
-	for _, c := range r.unsent(rec) {
+	for _, c := range r.unsent() {
 		maps.Copy(rec.Tags, c.Tags)
 		for _, k := range c.RemoveTags {
 			delete(rec.Tags, k)
@@ -218,11 +307,10 @@ func (r *scriptRecorder) parentRecord(ctx context.Context) (ParentRecord, error)
 }
 
 // unsent returns this step's parent changes the pipeline has not
-// applied: those handed to its summary and those still queued. (The
-// pipeline's record does not list applied change IDs; a change sent by
-// update is already in rec, and applying a tag or property again is
-// harmless, but a metric would repeat, so only unsent ones count.)
-func (r *scriptRecorder) unsent(ParentRecord) []ParentChange {
+// applied: those handed to its summary, those queued in its Parent, and
+// the batch being gathered. (A change sent by update is already in the
+// pipeline's record.)
+func (r *scriptRecorder) unsent() []ParentChange {
 	r.run.mu.Lock()
 	changes := slices.Clone(r.run.parentChanges)
 	r.run.mu.Unlock()
@@ -230,6 +318,11 @@ func (r *scriptRecorder) unsent(ParentRecord) []ParentChange {
 	p.mu.Lock()
 	changes = append(changes, p.pending...)
 	p.mu.Unlock()
+	r.mu.Lock()
+	if r.batch != nil {
+		changes = append(changes, *r.batch)
+	}
+	r.mu.Unlock()
 	return changes
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -54,7 +55,7 @@ func TestScriptFailedMessage(t *testing.T) {
 	}{
 		{"exit 0", script.Result{}, ""},
 		{"exit 1", script.Result{ExitCode: 1, Stderr: "Traceback (most recent call last):\n  File \"train.py\", line 1\nValueError: bad\n"}, "script train.py exited with status 1: ValueError: bad"},
-		{"killed", script.Result{ExitCode: -1}, "script train.py exited with status -1"},
+		{"killed", script.Result{ExitCode: -1, Signal: "killed", Stderr: "MemoryError\n"}, "script train.py was killed by signal killed: MemoryError"},
 		{"fail() with exit 0", script.Result{Status: StatusFailed, StatusError: "diverged"}, "script train.py failed: diverged"},
 		{"complete()", script.Result{Status: StatusCompleted}, ""},
 	}
@@ -78,5 +79,45 @@ func TestScriptFailedMessage(t *testing.T) {
 				t.Errorf("message %q does not say where the log is", app.Message())
 			}
 		})
+	}
+}
+
+// nopUpdater is a pipeline that is never reached: the test's changes
+// stay queued.
+type nopUpdater struct{ updater }
+
+func TestScriptRecorderGathersParentOps(t *testing.T) {
+	run := newRun("wf_s", "s")
+	run.parent = &Parent{client: nopUpdater{}, workflowID: "wf", stepRunID: "wf_s", linger: time.Hour}
+	rec := &scriptRecorder{run: run}
+	ctx := context.Background()
+	ops := []script.Op{
+		{Op: "log", Target: script.TargetParent, Name: "a", Number: 1},
+		{Op: "tag", Target: script.TargetParent, Key: "k", Text: "v"},
+		{Op: "log", Target: script.TargetRun, Name: "own", Number: 5},
+		{Op: "log", Target: script.TargetParent, Name: "a", Number: 2}, // a second value of a: a new change
+		{Op: "remove_tags", Target: script.TargetParent, Keys: []string{"old"}},
+		{Op: "add_properties", Target: script.TargetParent, Properties: map[string]string{"p": "1"}},
+	}
+	for _, op := range ops {
+		if err := rec.Record(ctx, op); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := rec.EndBatch(ctx); n != 0 || err != nil {
+		t.Fatalf("EndBatch: %d, %v", n, err)
+	}
+	got := run.parent.pending
+	if len(got) != 2 {
+		t.Fatalf("%d parent changes, want 2: %+v", len(got), got)
+	}
+	if got[0].Metrics["a"] != 1 || got[0].Tags["k"] != "v" || got[1].Metrics["a"] != 2 || got[1].RemoveTags[0] != "old" || got[1].Properties["p"] != "1" {
+		t.Errorf("changes %+v", got)
+	}
+	if run.GetMetrics()["own"][0] != 5 {
+		t.Errorf("the run's own metric %v", run.GetMetrics())
+	}
+	if err := rec.Record(ctx, script.Op{Op: "tag", Target: script.TargetParent, Key: "", Text: "x"}); !errors.Is(err, script.ErrInvalid) {
+		t.Errorf("empty tag key: %v, want script.ErrInvalid", err)
 	}
 }

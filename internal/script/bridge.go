@@ -30,6 +30,8 @@ type Bridge struct {
 	srv   *http.Server
 	ctx   context.Context
 
+	opsMu sync.Mutex // one batch of ops at a time, so they apply in order
+
 	mu       sync.Mutex
 	status   string // the script's last POST /v1/status
 	errText  string
@@ -173,6 +175,8 @@ func decodeBody(r *http.Request, v any) error {
 }
 
 func (b *Bridge) ops(w http.ResponseWriter, r *http.Request) {
+	b.opsMu.Lock()
+	defer b.opsMu.Unlock()
 	var req struct {
 		Ops []Op `json:"ops"`
 	}
@@ -187,11 +191,27 @@ func (b *Bridge) ops(w http.ResponseWriter, r *http.Request) {
 			err = b.rec.Record(b.ctx, *op)
 		}
 		if err != nil {
-			writeError(w, fmt.Errorf("op %d (%s): %w", i, op.Op, err), map[string]any{"applied": i})
+			applied := i
+			if n, berr := b.endBatch(); berr != nil {
+				applied, err = i-n, berr
+			}
+			writeError(w, fmt.Errorf("op %d (%s): %w", i, op.Op, err), map[string]any{"applied": applied})
 			return
 		}
 	}
+	if n, err := b.endBatch(); err != nil {
+		writeError(w, fmt.Errorf("op %d: %w", len(req.Ops)-n, err), map[string]any{"applied": len(req.Ops) - n})
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"applied": len(req.Ops)})
+}
+
+// endBatch ends a batch of ops for a Batcher recorder.
+func (b *Bridge) endBatch() (int, error) {
+	if bt, ok := b.rec.(Batcher); ok {
+		return bt.EndBatch(b.ctx)
+	}
+	return 0, nil
 }
 
 // fileName checks a file name of the bridge: relative, slash-separated,

@@ -40,6 +40,15 @@ type Recorder interface {
 	RunByID(ctx context.Context, id string) (RunView, error)
 }
 
+// Batcher is implemented by a Recorder that gathers the ops of one
+// request (POST /v1/ops) before it applies them, e.g. to send a batch's
+// parent changes as one: the bridge calls EndBatch after the batch's last
+// op, or before it answers an op's error. EndBatch returns how many of
+// the last ops it could not apply, with its error.
+type Batcher interface {
+	EndBatch(ctx context.Context) (unapplied int, err error)
+}
+
 // Models is implemented by a Recorder that can reach a model registry;
 // without it the bridge answers /v1/models with 501 NotImplemented.
 type Models interface {

@@ -20,6 +20,8 @@ import (
 type Result struct {
 	// ExitCode is the process's exit status; -1 when a signal ended it.
 	ExitCode int
+	// Signal names the signal that ended the process ("" for an exit).
+	Signal string
 	// Stderr is the end of what the script wrote to stderr (at most 8 KiB).
 	Stderr string
 	// Status and StatusError are what the script said of itself (POST
@@ -140,6 +142,9 @@ func (s *Step) Run(ctx context.Context) (Result, error) {
 		LogDropped: s.logs.Dropped(),
 		Requests:   b.Requests(),
 		Duration:   time.Since(start),
+	}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		res.Signal = ws.Signal().String()
 	}
 	res.Status, res.StatusError = b.Status()
 	if err := os.WriteFile(filepath.Join(s.WorkDir(), LogsDir, LogFile), s.logs.Bytes(), 0o644); err != nil && runErr == nil {

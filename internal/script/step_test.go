@@ -233,3 +233,30 @@ func TestStepCopiesSource(t *testing.T) {
 		t.Errorf("the script wrote into its source: %q %v", b, err)
 	}
 }
+
+func TestStepSignalAndReadOnlyInputs(t *testing.T) {
+	s := newShellStep(t, "kill -KILL $$\n", Options{Inputs: []string{"data"}})
+	in := s.InputPath("data", "datasets/iris/iris.csv")
+	if err := os.MkdirAll(filepath.Dir(in), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(in, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := MakeReadOnly(s.InputDir("data")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(in); err != nil || fi.Mode().Perm() != 0o444 {
+		t.Errorf("input mode %v, %v", fi.Mode(), err)
+	}
+	res, err := s.Run(context.Background())
+	if err != nil || res.ExitCode != -1 || res.Signal != "killed" {
+		t.Errorf("exit %d, signal %q, %v", res.ExitCode, res.Signal, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(s.Dir()); !os.IsNotExist(err) {
+		t.Errorf("the step's folder is left after Close: %v", err)
+	}
+}

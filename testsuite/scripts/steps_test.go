@@ -2,6 +2,7 @@ package scripts
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
+	"github.com/temporal-ml/runctx-pipeline/registry"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 )
 
@@ -195,6 +197,7 @@ func TestScriptRefused(t *testing.T) {
 		{"input outside the roots", queueOn, runctx.ScriptStep{Source: src, Script: "ok.sh", Command: "sh", Inputs: map[string]string{"x": "file:///etc/passwd"}}, "outside the configured roots"},
 		{"missing input", queueOn, runctx.ScriptStep{Source: src, Script: "ok.sh", Command: "sh", Inputs: map[string]string{"x": "azblob://datasets/none/none.csv"}}, "not found"},
 		{"output over the limit", queueOn, runctx.ScriptStep{Source: src, Script: "big.sh", Command: "sh", Outputs: []string{"out"}}, "more than the limit of 1048576 bytes"},
+		{"no such command", queueOn, runctx.ScriptStep{Source: src, Script: "ok.sh", Command: "no-such-interpreter"}, "executable file not found"},
 		{"bad env", queueOn, runctx.ScriptStep{Source: src, Script: "ok.sh", Command: "sh", Env: map[string]string{"RUNCTX_BRIDGE_URL": "x"}}, "run context's"},
 	}
 	for _, tt := range tests {
@@ -214,8 +217,13 @@ func TestScriptRefused(t *testing.T) {
 }
 
 func TestScriptEnvHoldsNoWorkerCredential(t *testing.T) {
-	src := source(t, map[string]string{"env.sh": "env > \"$AZUREML_DATAREFERENCE_env/env.txt\"\n"})
-	out, err := runPipeline(t, queueOn, runctx.ScriptStep{Source: src, Script: "env.sh", Command: "sh", Outputs: []string{"env"}, Env: map[string]string{"MODE": "test"}})
+	src := source(t, map[string]string{"env.sh": "env > \"$AZUREML_DATAREFERENCE_env/env.txt\"\ncat \"$AZUREML_DATAREFERENCE_local\" >> \"$AZUREML_DATAREFERENCE_env/env.txt\"\n"})
+	if err := os.WriteFile(filepath.Join(stack.data, "local.csv"), []byte("LOCAL_INPUT_READ\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	local := "file://" + filepath.ToSlash(filepath.Join(stack.data, "local.csv"))
+	out, err := runPipeline(t, queueOn, runctx.ScriptStep{Source: src, Script: "env.sh", Command: "sh", Outputs: []string{"env"}, Env: map[string]string{"MODE": "test"},
+		Inputs: map[string]string{"local": local}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +233,8 @@ func TestScriptEnvHoldsNoWorkerCredential(t *testing.T) {
 			t.Errorf("the script sees the worker's %s", k)
 		}
 	}
-	for _, want := range []string{"MODE=test", "AZUREML_RUN_ID=" + out.Steps[0].Step.RunID, "AZUREML_EXPERIMENT_NAME=scripts", "AZUREML_RUN_NAME=env", "RUNCTX_BRIDGE_TOKEN="} {
+	for _, want := range []string{"MODE=test", "AZUREML_RUN_ID=" + out.Steps[0].Step.RunID, "AZUREML_EXPERIMENT_NAME=scripts", "AZUREML_RUN_NAME=env", "RUNCTX_BRIDGE_TOKEN=", "LOCAL_INPUT_READ",
+		"AZUREML_DATAREFERENCE_local=" + "/", filepath.Join(stack.data, "local.csv") + "\n"} {
 		if !strings.Contains(env, want) {
 			t.Errorf("env lacks %s:\n%s", want, env)
 		}
@@ -318,6 +327,44 @@ echo "attempt $AZUREML_RUN_ID ran to the end"
 	t.Logf("the step ran again and the pipeline ended %v after the stop", time.Since(start))
 	if got := read(t, out.Steps[0].Log); !strings.Contains(got, "ran to the end") {
 		t.Errorf("second attempt's log %q", got)
+	}
+}
+
+func TestScriptReadsModels(t *testing.T) {
+	need(t, "curl")
+	reg := registry.New(stack.store.Blob)
+	if _, err := reg.Register(context.Background(), registry.RegisterRequest{Name: "iris-script", Model: []byte(`{"k":5}`), Accuracy: 0.9,
+		Framework: "ScikitLearn", Tags: map[string]string{"k": "5"}, Run: registry.RunRef{WorkflowID: "wf", RunID: "r1", StepRunID: "wf_train"}, FirstAttempt: true}); err != nil {
+		t.Fatal(err)
+	}
+	src := source(t, map[string]string{"models.sh": `
+auth="Authorization: Bearer $RUNCTX_BRIDGE_TOKEN"
+code() { curl -s -o /dev/null -w '%{http_code}' -H "$auth" "$@"; }
+curl -sf -H "$auth" "$RUNCTX_BRIDGE_URL/v1/models/iris-script" > "$AZUREML_DATAREFERENCE_out/model.json"
+echo "v1 $(code "$RUNCTX_BRIDGE_URL/v1/models/iris-script?version=1")" >> "$AZUREML_DATAREFERENCE_out/codes.txt"
+echo "v2 $(code "$RUNCTX_BRIDGE_URL/v1/models/iris-script?version=2")" >> "$AZUREML_DATAREFERENCE_out/codes.txt"
+echo "none $(code "$RUNCTX_BRIDGE_URL/v1/models/none")" >> "$AZUREML_DATAREFERENCE_out/codes.txt"
+echo "register $(code -X POST -d '{"model_name":"m","model_path":"outputs/none.pkl"}' "$RUNCTX_BRIDGE_URL/v1/models")" >> "$AZUREML_DATAREFERENCE_out/codes.txt"
+`})
+	out, err := runPipeline(t, queueOn, runctx.ScriptStep{Source: src, Script: "models.sh", Command: "sh", Outputs: []string{"out"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Name      string
+		Version   int
+		RunID     string `json:"run_id"`
+		Framework string
+		Tags      map[string]string
+	}
+	if err := json.Unmarshal([]byte(read(t, out.Steps[0].Outputs["out"]+"/model.json")), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Name != "iris-script" || m.Version != 1 || m.RunID != "wf_train" || m.Framework != "ScikitLearn" || m.Tags["k"] != "5" {
+		t.Errorf("model %+v", m)
+	}
+	if got, want := read(t, out.Steps[0].Outputs["out"]+"/codes.txt"), "v1 200\nv2 404\nnone 404\nregister 404\n"; got != want {
+		t.Errorf("answers %q, want %q", got, want)
 	}
 }
 
