@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -80,6 +81,7 @@ type Parent struct {
 	mu      sync.Mutex
 	seq     int
 	pending []ParentChange // not yet sent, in call order
+	sent    []ParentChange // applied by update, for the step's reuse entry
 	timer   *time.Timer
 	err     error // the first refusal or failure of a send
 }
@@ -216,5 +218,18 @@ func (p *Parent) send(c ParentChange) error {
 	if err := h.Get(p.ctx, nil); err != nil {
 		return fmt.Errorf("parent %s: update %s: %w", p.workflowID, c.ID, err)
 	}
+	p.mu.Lock()
+	p.sent = append(p.sent, c)
+	p.mu.Unlock()
 	return nil
+}
+
+// sentChanges returns the changes applied by update so far, in order.
+func (p *Parent) sentChanges() []ParentChange {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.sent)
 }

@@ -302,6 +302,11 @@ func (run *Run) newEntry(key string, version string, result any) (*ReuseEntry, e
 	if err != nil {
 		return nil, err
 	}
+	// A later run that reuses this one must change the pipeline as this
+	// one did: the changes sent by update while it ran, then those that
+	// rode in its result.
+	summary := sr.RunSummary()
+	summary.Parent = append(run.parent.sentChanges(), summary.Parent...)
 	run.mu.Lock()
 	defer run.mu.Unlock()
 	// The record is in the entry; the files the step uploaded must stay.
@@ -310,7 +315,7 @@ func (run *Run) newEntry(key string, version string, result any) (*ReuseEntry, e
 		Key: key, Step: run.step, ActivityType: run.name, Version: version,
 		RunID: run.id, WorkflowID: run.workflowID, Created: time.Now().UTC(),
 		Data: append([]DataInput(nil), run.inputs...), Outputs: outputs,
-		Record: run.recordLocked(), Summary: sr.RunSummary(), Result: b,
+		Record: run.recordLocked(), Summary: summary, Result: b,
 	}, nil
 }
 

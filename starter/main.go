@@ -140,6 +140,7 @@ func newRootCmd(c *cli) *cobra.Command {
 	root.AddCommand(
 		newRunCmd(c),
 		newSubmitCmd(c),
+		newValidateCmd(c),
 		newShowCmd(c),
 		newLogsCmd(c),
 		newListCmd(c),

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/temporal-ml/runctx-pipeline/internal/app"
+	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
@@ -39,7 +41,7 @@ func scriptWorker(t *testing.T) (string, client.Client) {
 	t.Helper()
 	ns := newNamespace(t)
 	plugin, err := runctx.NewPlugin(runctx.PluginOptions{Store: stack.store, ParentLinger: 200 * time.Millisecond,
-		Script: runctx.ScriptOptions{Snapshots: true, Dir: t.TempDir(), KillGrace: time.Second}})
+		Script: runctx.ScriptOptions{Snapshots: true, Dir: t.TempDir(), KillGrace: time.Second, Client: filepath.Join(repoRoot(t), "python")}})
 	require.NoError(t, err)
 	opts := stack.server.ClientOptions()
 	opts.Namespace, opts.Plugins = ns, []client.Plugin{plugin}
@@ -262,6 +264,25 @@ call("POST", "/v1/ops", {"ops": [{"op": "tag", "target": "parent", "key": "regis
 	assert.True(t, strings.HasPrefix(out.WorkflowID, "it-scripts-"))
 	exportScripts(t, c, out.WorkflowID, out.RunID, "pipeline-file.json")
 
+	// Again: the same jobs on the same data and snapshot are reused.
+	stdout, stderr, code = starterIn(t, ns, "run", "-o", "json", "--pipeline", filepath.Join(dir, "pipeline.yml"))
+	require.Equal(t, 0, code, stderr)
+	var again scriptsJSON
+	require.NoError(t, json.Unmarshal([]byte(stdout), &again), stdout)
+	assert.Regexp(t, `(?m)^  train +Reused`, stderr, "the training job is reused")
+	exportScripts(t, c, again.WorkflowID, again.RunID, "pipeline-file-reused.json")
+
+	// A job that fails fails the pipeline, with its error; exit 1.
+	failing := strings.Replace(body, "python3 register.py\n    display_name", "python3 fail.py\n    display_name", 1)
+	writeFiles(t, dir, map[string]string{"failing.yml": failing, "src/fail.py": "raise ValueError('no model to register')\n"})
+	stdout, stderr, code = starterIn(t, ns, "run", "-o", "json", "--pipeline", filepath.Join(dir, "failing.yml"))
+	assert.Equal(t, 1, code, stderr)
+	var failed scriptsJSON
+	require.NoError(t, json.Unmarshal([]byte(stdout), &failed), stdout)
+	assert.Equal(t, "Failed", failed.Status)
+	assert.Contains(t, failed.Error, "ValueError: no model to register")
+	exportScripts(t, c, failed.WorkflowID, failed.RunID, "pipeline-file-failed.json")
+
 	// A bad file is refused before anything starts: exit 2, FILE:LINE:COL.
 	bad := filepath.Join(dir, "bad.yml")
 	require.NoError(t, os.WriteFile(bad, []byte(strings.Replace(body, "accuracy > 0.99", "accuracy >> 0.99", 1)), 0o644))
@@ -269,6 +290,61 @@ call("POST", "/v1/ops", {"ops": [{"op": "tag", "target": "parent", "key": "regis
 	assert.Equal(t, 2, code, stderr)
 	assert.Empty(t, stdout)
 	assert.Regexp(t, `bad\.yml:\d+:\d+: job deploy: when:`, stderr)
+}
+
+// TestExamplePipelineFile runs examples/scripts/pipeline.yml, the two
+// Azure ML scripts on scikit-learn, through the starter: the same best
+// model and accuracy as TrainingPipeline on the same data, the register
+// job registers a version; under a when it cannot meet, the register job
+// is skipped and nothing more is registered.
+func TestExamplePipelineFile(t *testing.T) {
+	// The scripts need Debian's python3 (scikit-learn, pandas), which
+	// scripts/tools.sh installs; the worker's PATH finds it first, as the
+	// demo's worker does.
+	t.Setenv("PATH", "/usr/bin:"+os.Getenv("PATH"))
+	ns, c := scriptWorker(t)
+	root := repoRoot(t)
+	file := filepath.Join(root, "examples", "scripts", "pipeline.yml")
+	stdout, stderr, code := starterIn(t, ns, "run", "-o", "json", "--pipeline", file, "--input", "irisdata="+irisRef)
+	require.Equal(t, 0, code, stderr)
+	var out scriptsJSON
+	require.NoError(t, json.Unmarshal([]byte(stdout), &out), stdout)
+	require.Equal(t, "Completed", out.Status, out.Error)
+	_, ref, err := runPipeline(t, workflows.TaskQueue, workflows.PipelineInput{Experiment: "iris", ModelName: "it-example-ref", Data: irisRef, Threshold: 1.01, NoPictures: true})
+	require.NoError(t, err)
+	assert.Equal(t, ref.BestModel, out.Tags["best_model"], "the scripts and TrainingPipeline agree on the best model")
+	acc, err := strconv.ParseFloat(out.Tags["accuracy"], 64)
+	require.NoError(t, err)
+	assert.InDelta(t, ref.Accuracy, acc, 1e-12, "and on its accuracy")
+	assert.Equal(t, "true", out.Tags["model_registered"])
+	exportScripts(t, c, out.WorkflowID, out.RunID, "example-registered.json")
+	models, stderr, code := starterIn(t, ns, "models", "-o", "json", "iris_classifier_model")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, models, "ScikitLearn", "starter models shows the framework")
+	before := strings.Count(models, `"version"`)
+
+	high := filepath.Join(t.TempDir(), "pipeline.yml")
+	body, err := os.ReadFile(file)
+	require.NoError(t, err)
+	body = []byte(strings.Replace(strings.Replace(string(body), "accuracy > 0.9", "accuracy > 0.99", 1), "./src", filepath.Join(root, "examples", "scripts", "src"), -1))
+	require.NoError(t, os.WriteFile(high, body, 0o644))
+	stdout, stderr, code = starterIn(t, ns, "run", "-o", "json", "--pipeline", high, "--input", "irisdata="+irisRef)
+	require.Equal(t, 0, code, stderr)
+	var skipped scriptsJSON
+	require.NoError(t, json.Unmarshal([]byte(stdout), &skipped), stdout)
+	require.Len(t, skipped.Jobs, 2)
+	assert.Equal(t, "Skipped", skipped.Jobs[1].Status)
+	assert.Contains(t, skipped.Jobs[1].Reason, "when accuracy > 0.99: accuracy is 0.966")
+	models, _, _ = starterIn(t, ns, "models", "-o", "json", "iris_classifier_model")
+	assert.Equal(t, before, strings.Count(models, `"version"`), "nothing more is registered")
+	exportScripts(t, c, skipped.WorkflowID, skipped.RunID, "example-skipped.json")
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := devstack.RepoRoot()
+	require.NoError(t, err)
+	return root
 }
 
 // exportScripts writes a script pipeline's history for the replay test in
