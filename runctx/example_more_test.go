@@ -16,23 +16,6 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 )
 
-// Names that become paths (experiments, workflow IDs, step names) are one
-// path segment each; anything else is refused, never cleaned. Inside a
-// worker the refusal is a non-retryable ErrTypeInvalidName error.
-func ExampleValidateSegment() {
-	for _, id := range []string{"iris-nightly-2026-11-29T03:00:00Z", "a/../victim", "..", strings.Repeat("x", runctx.MaxSegment+1)} {
-		err := runctx.ValidateSegment("workflow ID", id)
-		fmt.Println(len(id) <= 40 && err == nil, errors.Is(err, runctx.ErrInvalid))
-	}
-	fmt.Println(runctx.ErrTypeInvalidName)
-	// Output:
-	// true false
-	// false true
-	// false true
-	// false true
-	// InvalidName
-}
-
 // Local data references are read only under the configured roots:
 // PIPELINE_LOCAL_ROOTS, or the working directory's data folder.
 func ExampleLocalRootsFromEnv() {

@@ -276,16 +276,24 @@ func ExampleStartPipeline() {
 	}
 	fmt.Println(metrics, err)
 
-	// The training step's record: <runs>/<experiment>/<workflow ID>/<step>/record.json.
-	outputs := runctx.PipelineOutputs(plugin.Runs(), rec.Experiment, rec.WorkflowID)
-	ref := runctx.StepRecordRef(outputs, "train")
+	// The training step's record, <runs>/<experiment>/<workflow ID>/<step>/record.json,
+	// as the "steps" query names it.
+	var steps []runctx.StepInfo
+	if v, err = env.QueryWorkflow(runctx.QuerySteps); err == nil {
+		err = v.Get(&steps)
+	}
+	if err != nil || len(steps) == 0 {
+		fmt.Println(err)
+		return
+	}
+	ref := steps[0].RecordRef
 	fmt.Println(ref)
 	r, err := runctx.ReadRecord(context.Background(), runctx.NewStorage(store), ref)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(r.RunID == runctx.StepRunID(rec.WorkflowID, "train"), r.RunID)
+	fmt.Println(r.RunID == steps[0].RunID, r.RunID)
 	fmt.Println(r.Status, r.Experiment, r.Tags)
 	for _, p := range r.Metrics["loss"] {
 		fmt.Printf("loss step %d: %v\n", p.Step, p.Value)
@@ -681,8 +689,7 @@ func ExampleDeclare() {
 
 // A starter sets the pipeline's Experiment search attribute; the pipeline
 // is then found by experiment, and read through its queries, memo and
-// search attributes. A step's parent change can also come from outside,
-// by the update steps send.
+// search attributes.
 func ExampleExperimentSearchAttributes() {
 	ctx := context.Background()
 	c, err := client.Dial(client.Options{})
@@ -701,19 +708,12 @@ func ExampleExperimentSearchAttributes() {
 	if v, err := c.QueryWorkflow(ctx, run.GetID(), "", runctx.QuerySteps); err == nil {
 		_ = v.Get(&steps)
 	}
-	_, err = c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: run.GetID(), UpdateName: runctx.UpdateParent, WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{runctx.ParentChange{Tags: map[string]string{"reviewed": "true"}}},
-	})
-	if err != nil {
-		panic(err)
-	}
 	d, err := c.DescribeWorkflowExecution(ctx, run.GetID(), "")
 	if err != nil {
 		panic(err)
 	}
 	memo := d.GetWorkflowExecutionInfo().GetMemo().GetFields()
-	fmt.Println(memo[runctx.MemoTags], memo[runctx.MemoProperties])
+	fmt.Println(memo["tags"], memo["properties"]) // the pipeline's tags and properties, JSON objects
 	query := fmt.Sprintf("%s = %q AND Accuracy > 0.9", runctx.ExperimentAttribute, "iris")
 	list, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query})
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 )
 
 // scopeHeader carries a pipeline's scope from the workflow to its steps.
@@ -87,20 +88,20 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.E
 	}
 	// Every name that becomes a path is checked before it is joined: a
 	// workflow ID "a/../victim" must not write into pipeline "victim".
-	if err := ValidateSegment("workflow ID", info.WorkflowExecution.ID); err != nil {
+	if err := layout.ValidateSegment("workflow ID", info.WorkflowExecution.ID); err != nil {
 		return nil, invalidName(err)
 	}
-	if err := ValidateSegment("step (activity ID)", info.ActivityID); err != nil {
+	if err := layout.ValidateSegment("step (activity ID)", info.ActivityID); err != nil {
 		return nil, invalidName(err)
 	}
 	if sc.Outputs == "" {
-		outputs, err := pipelineOutputs(a.opts.Runs, sc.Experiment, info.WorkflowExecution.ID)
+		outputs, err := layout.CheckedPipelineOutputs(a.opts.Runs, sc.Experiment, info.WorkflowExecution.ID)
 		if err != nil {
 			return nil, invalidName(err)
 		}
 		sc.Outputs = outputs
 	}
-	outputs, err := joinRef(sc.Outputs, info.ActivityID)
+	outputs, err := layout.JoinRef(sc.Outputs, info.ActivityID)
 	if err != nil {
 		return nil, invalidName(err)
 	}
@@ -108,7 +109,7 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.E
 		stop := a.beat.start(ctx, heartbeatInterval(info.HeartbeatTimeout))
 		defer stop()
 	}
-	run := newRun(StepRunID(info.WorkflowExecution.ID, info.ActivityID), info.ActivityType.Name)
+	run := newRun(layout.StepRunID(info.WorkflowExecution.ID, info.ActivityID), info.ActivityType.Name)
 	run.experiment = sc.Experiment
 	run.workflowID, run.wfRunID = info.WorkflowExecution.ID, info.WorkflowExecution.RunID
 	run.attempt = info.Attempt
@@ -169,7 +170,7 @@ func (a *activityInbound) executeReusable(ctx context.Context, run *Run, version
 		return a.execute(ctx, run, in)
 	}
 	u := reuser{data: a.opts.Data}
-	ref := ReuseEntryRef(a.opts.Runs, run.step, key)
+	ref := layout.ReuseEntryRef(a.opts.Runs, run.step, key)
 	entry, stale, err := u.lookup(ctx, ref)
 	switch {
 	case errors.Is(err, errStale):
@@ -276,12 +277,6 @@ type activityOutbound struct {
 func (o *activityOutbound) RecordHeartbeat(ctx context.Context, details ...any) {
 	o.beat.recorded(details)
 	o.Next.RecordHeartbeat(ctx, details...)
-}
-
-// StepRunID returns the run ID of a step: the workflow ID and the activity
-// ID, stable across retries.
-func StepRunID(workflowID, activityID string) string {
-	return workflowID + "_" + activityID
 }
 
 type workflowInbound struct {

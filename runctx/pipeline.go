@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 )
 
 // Query names a pipeline answers.
@@ -18,13 +19,6 @@ const (
 	QueryRun     = "run"
 	QuerySteps   = "steps"
 	QueryMetrics = "metrics"
-)
-
-// Memo keys of a pipeline: its tags and its properties, each a JSON object
-// of strings.
-const (
-	MemoTags       = "tags"
-	MemoProperties = "properties"
 )
 
 // StatusSkipped is the status of a step that did not run (SkipStep).
@@ -105,10 +99,10 @@ func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context
 	// The experiment, the workflow ID and the outputs become a path: they
 	// are checked before any join (ValidateSegment), and refused with a
 	// non-retryable error of type ErrTypeInvalidName.
-	if err := ValidateSegment("experiment", opts.Experiment); err != nil {
+	if err := layout.ValidateSegment("experiment", opts.Experiment); err != nil {
 		return ctx, nil, invalidName(err)
 	}
-	if err := ValidateSegment("workflow ID", info.WorkflowExecution.ID); err != nil {
+	if err := layout.ValidateSegment("workflow ID", info.WorkflowExecution.ID); err != nil {
 		return ctx, nil, invalidName(err)
 	}
 	sc := scope{Experiment: opts.Experiment, NoReuse: opts.NoReuse}
@@ -116,7 +110,7 @@ func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context
 		if _, err := datastore.ParsePrefix(opts.Outputs); err != nil {
 			return ctx, nil, invalidName(fmt.Errorf("%w: outputs: %w", ErrInvalid, err))
 		}
-		outputs, err := pipelineOutputs(opts.Outputs, opts.Experiment, info.WorkflowExecution.ID)
+		outputs, err := layout.CheckedPipelineOutputs(opts.Outputs, opts.Experiment, info.WorkflowExecution.ID)
 		if err != nil {
 			return ctx, nil, invalidName(err)
 		}
@@ -239,7 +233,7 @@ func (p *Pipeline) Apply(ctx workflow.Context, c ParentChange) error {
 		}
 	}
 	if len(c.Tags)+len(c.RemoveTags)+len(c.Properties) > 0 {
-		if err := workflow.UpsertMemo(ctx, map[string]any{MemoTags: p.rec.Tags, MemoProperties: p.rec.Properties}); err != nil {
+		if err := workflow.UpsertMemo(ctx, map[string]any{layout.MemoTags: p.rec.Tags, layout.MemoProperties: p.rec.Properties}); err != nil {
 			return fmt.Errorf("runctx: upsert memo: %w", err)
 		}
 	}
@@ -253,7 +247,7 @@ func (p *Pipeline) step(name string) *StepInfo {
 			return &p.rec.Steps[i]
 		}
 	}
-	p.rec.Steps = append(p.rec.Steps, StepInfo{Name: name, RunID: StepRunID(p.rec.WorkflowID, name)})
+	p.rec.Steps = append(p.rec.Steps, StepInfo{Name: name, RunID: layout.StepRunID(p.rec.WorkflowID, name)})
 	return &p.rec.Steps[len(p.rec.Steps)-1]
 }
 
@@ -319,7 +313,7 @@ func (p *Pipeline) publishDetails(ctx workflow.Context) {
 			ms = append(ms, s.Reason)
 		}
 		if s.ReusedFrom != "" {
-			ms = append(ms, "reused from "+ReusedFromName(s.Name, s.ReusedFrom))
+			ms = append(ms, "reused from "+layout.ReusedFromName(s.Name, s.ReusedFrom))
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", s.Name, s.Status, strings.Join(ms, ", "))
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/extstore"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 )
 
 // PluginName is the name the plugin reports to Temporal (worker heartbeats
@@ -218,7 +219,7 @@ func (p *Plugin) StartWorker(ctx context.Context, o worker.PluginStartWorkerOpti
 		}
 	}
 	lookup := reuseLookup{runs: p.opts.Runs, u: reuser{data: p.store}}
-	o.WorkerRegistry.RegisterActivityWithOptions(lookup.lookUp, activity.RegisterOptions{Name: ReuseLookupActivity})
+	o.WorkerRegistry.RegisterActivityWithOptions(lookup.lookUp, activity.RegisterOptions{Name: layout.ReuseLookupActivity})
 	return next(ctx, o)
 }
 

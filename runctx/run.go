@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 )
 
 // ErrPropertyExists is returned (wrapped) when AddProperties is given a new
@@ -19,7 +20,7 @@ var ErrPropertyExists = errors.New("runctx: property already set to a different 
 
 // ErrInvalid is returned (wrapped) for a malformed argument: an empty name,
 // a ragged confusion matrix, a table with columns of different lengths.
-var ErrInvalid = errors.New("runctx: invalid argument")
+var ErrInvalid = layout.ErrInvalid
 
 // Run is one run: a pipeline step (child run) or an offline run.
 type Run struct {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 )
 
 // ErrNoPipeline is returned (wrapped) by a step run from a workflow
@@ -108,7 +110,7 @@ func ExecuteChildStep(ctx workflow.Context, opts StepOptions, childWorkflow any,
 	}
 	co := workflow.GetChildWorkflowOptions(ctx)
 	if co.WorkflowID == "" {
-		co.WorkflowID = StepRunID(workflow.GetInfo(ctx).WorkflowExecution.ID, opts.Name)
+		co.WorkflowID = layout.StepRunID(workflow.GetInfo(ctx).WorkflowExecution.ID, opts.Name)
 	}
 	co.StaticSummary = summaryOf(opts)
 	f := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, co), childWorkflow, args...)

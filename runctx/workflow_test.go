@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 )
 
 // The workflow half of runctx on the SDK's test environment, with the
@@ -75,7 +76,7 @@ func stepsPipeline(ctx workflow.Context, names []string) (ParentRecord, error) {
 // onStep mocks the step name: it returns after a minute of workflow time a
 // summary that carries parent, or fails with err.
 func onStep(env *testsuite.TestWorkflowEnvironment, name string, parent []ParentChange, err error) {
-	res := stepResult{Step: Summary{RunID: StepRunID(testWorkflowID, name), Name: name, Status: StatusCompleted, Parent: parent}}
+	res := stepResult{Step: Summary{RunID: layout.StepRunID(testWorkflowID, name), Name: name, Status: StatusCompleted, Parent: parent}}
 	if err != nil {
 		env.OnActivity(summaryStep, mock.Anything, name).Return(stepResult{}, err).After(time.Minute).Once()
 		return
@@ -113,7 +114,7 @@ func queryRun(t *testing.T, env *testsuite.TestWorkflowEnvironment) ParentRecord
 // once, not twice.
 func TestParentChangeAppliedOnce(t *testing.T) {
 	change := ParentChange{
-		ID: StepRunID(testWorkflowID, "train") + "/parent/1", Step: StepRunID(testWorkflowID, "train"),
+		ID: layout.StepRunID(testWorkflowID, "train") + "/parent/1", Step: layout.StepRunID(testWorkflowID, "train"),
 		Tags: map[string]string{"accuracy": "0.9"}, Properties: map[string]string{"best_model": "SVM"}, Metrics: map[string]float64{"loss": 0.5},
 	}
 	tests := []struct {
@@ -288,7 +289,7 @@ func TestFailedStep(t *testing.T) {
 			}
 			failed := steps[len(steps)-1]
 			assert.Equal(t, "train", failed.Name)
-			assert.Equal(t, StepRunID(testWorkflowID, "train"), failed.RunID)
+			assert.Equal(t, layout.StepRunID(testWorkflowID, "train"), failed.RunID)
 			assert.Equal(t, StatusFailed, failed.Status)
 			assert.Contains(t, failed.Reason, tt.err.Error())
 		})

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
@@ -269,7 +270,7 @@ func headline(s runctx.StepInfo) string {
 		parts = append(parts, s.Reason)
 	}
 	if s.ReusedFrom != "" {
-		parts = append(parts, "reused from "+runctx.ReusedFromName(s.Name, s.ReusedFrom))
+		parts = append(parts, "reused from "+layout.ReusedFromName(s.Name, s.ReusedFrom))
 	}
 	if len(parts) == 0 {
 		return ""

@@ -19,6 +19,7 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
@@ -178,7 +179,7 @@ func loadShow(ctx context.Context, c client.Client, plugin *runctx.Plugin, workf
 		Metrics:    map[string][]float64{},
 	}
 	dc := converter.GetDefaultDataConverter()
-	for key, dst := range map[string]*map[string]string{runctx.MemoTags: &out.Tags, runctx.MemoProperties: &out.Properties} {
+	for key, dst := range map[string]*map[string]string{layout.MemoTags: &out.Tags, layout.MemoProperties: &out.Properties} {
 		if p, ok := info.GetMemo().GetFields()[key]; ok {
 			if err := dc.FromPayload(p, dst); err != nil {
 				return nil, fmt.Errorf("memo %s of %s: %w", key, workflowID, err)
@@ -211,9 +212,9 @@ func loadShow(ctx context.Context, c client.Client, plugin *runctx.Plugin, workf
 			if runs == "" {
 				runs = plugin.Runs()
 			}
-			prefix := runctx.PipelineOutputs(runs, in.WithDefaults().Experiment, workflowID)
+			prefix := layout.PipelineOutputs(runs, in.WithDefaults().Experiment, workflowID)
 			for _, name := range []string{activities.StepTrain, activities.StepLookup, activities.StepRegister} {
-				steps = append(steps, runctx.StepInfo{Name: name, RunID: runctx.StepRunID(workflowID, name), RecordRef: runctx.StepRecordRef(prefix, name)})
+				steps = append(steps, runctx.StepInfo{Name: name, RunID: layout.StepRunID(workflowID, name), RecordRef: layout.StepRecordRef(prefix, name)})
 			}
 		}
 	}
@@ -283,7 +284,7 @@ func printShow(w io.Writer, out *showOutput) {
 			fmt.Fprintf(w, ": %s", s.Reason)
 		}
 		if s.ReusedFrom != "" {
-			fmt.Fprintf(w, ": reused from %s", runctx.ReusedFromName(s.Name, s.ReusedFrom))
+			fmt.Fprintf(w, ": reused from %s", layout.ReusedFromName(s.Name, s.ReusedFrom))
 		}
 		fmt.Fprintln(w)
 		printMaps(w, "  ", s.Tags, s.Properties, s.Metrics)

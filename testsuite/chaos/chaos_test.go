@@ -16,6 +16,7 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 	"github.com/temporal-ml/runctx-pipeline/registry"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
@@ -346,7 +347,7 @@ func TestMalformedInputs(t *testing.T) {
 		if before[b] {
 			continue
 		}
-		inside := strings.HasPrefix(b, "runs/"+runctx.ReuseFolder+"/train/")
+		inside := strings.HasPrefix(b, "runs/"+layout.ReuseFolder+"/train/")
 		for _, id := range ids {
 			inside = inside || strings.HasPrefix(b, "runs/chaosbad/"+id+"/")
 		}
