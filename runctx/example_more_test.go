@@ -16,19 +16,6 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 )
 
-// Local data references are read only under the configured roots:
-// PIPELINE_LOCAL_ROOTS, or the working directory's data folder.
-func ExampleLocalRootsFromEnv() {
-	defer restoreEnv(runctx.EnvLocalRoots)()
-	os.Setenv(runctx.EnvLocalRoots, "/srv/datasets:/mnt/shared")
-	fmt.Println(runctx.LocalRootsFromEnv())
-	os.Setenv(runctx.EnvLocalRoots, "")
-	fmt.Println(strings.HasSuffix(runctx.LocalRootsFromEnv()[0], "/data"), len(runctx.DefaultLocalRoots()))
-	// Output:
-	// [/srv/datasets /mnt/shared]
-	// true 1
-}
-
 // A DataReader reads data references for steps that take a datastore
 // reader, and records each read in the step's run, with its ETag: the data
 // a reused step depends on (Record.Inputs, ReuseEntry.Data).
@@ -65,9 +52,6 @@ func ExamplePlugin_ConfigureClient() {
 		fmt.Println(err)
 		return
 	}
-	// Long steps heartbeat on their own, at most MaxHeartbeatInterval
-	// apart, when their activity options set a heartbeat timeout.
-	_ = runctx.MaxHeartbeatInterval
 	for _, ns := range []string{"ml", "ml-staging"} {
 		c, err := client.Dial(client.Options{Namespace: ns, Plugins: []client.Plugin{plugin}})
 		if errors.Is(err, runctx.ErrPluginShared) {

@@ -573,10 +573,10 @@ func ExampleParent_Flush() {
 // ConfigureWorker, StartWorker and ConfigureWorkflowReplayer; you never do.
 func ExampleNewPlugin() {
 	plugin, err := runctx.NewPlugin(runctx.PluginOptions{
-		Runs:            "azblob://runs/ml-team",                                                  // default runctx.DefaultRuns
+		Runs:            "azblob://runs/ml-team",                                                  // default azblob://runs
 		Azure:           datastore.AzureOptions{AccountURL: "https://acct.blob.core.windows.net"}, // default Azurite
 		ExternalStorage: extstore.Config{Enabled: true, Threshold: extstore.DefaultThreshold, Container: extstore.DefaultContainer},
-		ParentLinger:    2 * runctx.DefaultParentLinger,
+		ParentLinger:    4 * time.Second, // default 2 s
 	})
 	if err != nil {
 		panic(err)
@@ -613,34 +613,29 @@ func ExampleNewPluginFromEnv() {
 	}
 }
 
-// OptionsFromEnv reads PIPELINE_RUNS (runctx.EnvRuns), the storage account
-// (runctx.EnvConnectionString or runctx.EnvAccountURL) and the
-// PIPELINE_EXTERNAL_STORAGE* settings.
-func ExampleOptionsFromEnv() {
-	defer restoreEnv(runctx.EnvRuns, runctx.EnvConnectionString, runctx.EnvAccountURL, extstore.EnvDriver)()
-	os.Setenv(runctx.EnvRuns, "file:///srv/runs")
+// NewPluginFromEnv reads PIPELINE_RUNS, PIPELINE_LOCAL_ROOTS, the storage
+// account (AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL)
+// and the PIPELINE_EXTERNAL_STORAGE* settings; NewPlugin gives the same
+// defaults to options left empty.
+func ExampleNewPluginFromEnv_settings() {
+	defer restoreEnv("PIPELINE_RUNS", "PIPELINE_LOCAL_ROOTS", "AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_ACCOUNT_URL", extstore.EnvDriver)()
+	os.Setenv("PIPELINE_RUNS", "file:///srv/runs")
+	os.Setenv("PIPELINE_LOCAL_ROOTS", "/srv/datasets:/mnt/shared")
 	os.Setenv(extstore.EnvDriver, "off")
-	os.Unsetenv(runctx.EnvConnectionString)
-	os.Unsetenv(runctx.EnvAccountURL)
-	opts, err := runctx.OptionsFromEnv()
+	os.Unsetenv("AZURE_STORAGE_CONNECTION_STRING")
+	os.Unsetenv("AZURE_STORAGE_ACCOUNT_URL")
+	plugin, err := runctx.NewPluginFromEnv()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(opts.Runs, opts.ExternalStorage.Enabled)
-	plugin, err := runctx.NewPlugin(opts)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println(plugin.Name() == runctx.PluginName, plugin.Runs(), plugin.Store().Local != nil)
+	fmt.Println(plugin.Name(), plugin.Runs(), plugin.Store().Local != nil)
 
 	defaults, _ := runctx.NewPlugin(runctx.PluginOptions{})
-	fmt.Println(defaults.Runs() == runctx.DefaultRuns, defaults.Runs())
+	fmt.Println(defaults.Runs())
 	// Output:
-	// file:///srv/runs false
-	// true file:///srv/runs true
-	// true azblob://runs
+	// runctx file:///srv/runs true
+	// azblob://runs
 }
 
 func restoreEnv(names ...string) func() {

@@ -211,6 +211,6 @@ func TestStepHeartbeatsOnItsOwn(t *testing.T) {
 
 func TestHeartbeatInterval(t *testing.T) {
 	assert.Equal(t, 100*time.Millisecond, heartbeatInterval(300*time.Millisecond))
-	assert.Equal(t, 5*time.Second, heartbeatInterval(20*time.Second), "at most MaxHeartbeatInterval apart")
+	assert.Equal(t, 5*time.Second, heartbeatInterval(20*time.Second), "at most maxHeartbeatInterval apart")
 	assert.Equal(t, 10*time.Millisecond, heartbeatInterval(time.Millisecond))
 }

@@ -118,7 +118,7 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.E
 	run.step, run.data = info.ActivityID, a.opts.Data
 	linger := a.opts.ParentLinger
 	if linger == 0 {
-		linger = DefaultParentLinger
+		linger = defaultParentLinger
 	}
 	run.parent = &Parent{ctx: ctx, workflowID: run.workflowID, runID: run.wfRunID, stepRunID: run.id, linger: linger}
 	if info.IsLocalActivity {
@@ -198,15 +198,15 @@ func (a *activityInbound) executeReusable(ctx context.Context, run *Run, version
 	return res, nil
 }
 
-// MaxHeartbeatInterval is the longest gap between the automatic heartbeats
+// maxHeartbeatInterval is the longest gap between the automatic heartbeats
 // of a step: cancellation reaches a step with its next heartbeat.
-const MaxHeartbeatInterval = 5 * time.Second
+const maxHeartbeatInterval = 5 * time.Second
 
 // heartbeatInterval is a third of the heartbeat timeout, at most
-// MaxHeartbeatInterval: two heartbeats may be lost before the server
+// maxHeartbeatInterval: two heartbeats may be lost before the server
 // gives the step up.
 func heartbeatInterval(timeout time.Duration) time.Duration {
-	return max(min(timeout/3, MaxHeartbeatInterval), 10*time.Millisecond)
+	return max(min(timeout/3, maxHeartbeatInterval), 10*time.Millisecond)
 }
 
 // heartbeater heartbeats a step while it runs, so that a step with a

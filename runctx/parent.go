@@ -14,9 +14,9 @@ import (
 // its pipeline (parent) run.
 const UpdateParent = "runctx.parent"
 
-// DefaultParentLinger is how long a step's parent changes may wait to be
-// sent when InterceptorOptions.ParentLinger is zero.
-const DefaultParentLinger = 2 * time.Second
+// defaultParentLinger is how long a step's parent changes may wait to be
+// sent when PluginOptions.ParentLinger is zero.
+const defaultParentLinger = 2 * time.Second
 
 // ParentChange is one change a step makes to its parent run. It is the
 // argument of the UpdateParent update, or rides in the step's Summary; the

@@ -17,21 +17,19 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/extstore"
 	"github.com/temporal-ml/runctx-pipeline/internal/layout"
+	"github.com/temporal-ml/runctx-pipeline/internal/settings"
 )
 
-// PluginName is the name the plugin reports to Temporal (worker heartbeats
-// list it).
-const PluginName = "runctx"
-
-// DefaultRuns is where runs record when PluginOptions.Runs is empty.
-const DefaultRuns = "azblob://runs"
+// pluginName is the name the plugin reports to Temporal (worker heartbeats
+// list it): "runctx".
+const pluginName = "runctx"
 
 // PluginOptions configure NewPlugin.
 type PluginOptions struct {
 	// Runs is the data reference under which pipelines record: each step's
 	// record and artifacts go to <Runs>/<experiment>/<workflow ID>/<step>/.
 	// An azblob://container[/path] or file:///path prefix. Default
-	// DefaultRuns.
+	// "azblob://runs".
 	Runs string
 	// Azure is the storage account behind azblob:// references and
 	// External Storage. Default: Azurite's development account.
@@ -42,7 +40,7 @@ type PluginOptions struct {
 	// LocalRoots are the folders file:// data references may name, when
 	// Store.Local is nil: a step reads and writes local files only under
 	// them, never through a symbolic link out of them, and only regular
-	// files (datastore.NewLocalRoots). Empty means DefaultLocalRoots(): the
+	// files (datastore.NewLocalRoots). Empty means the
 	// "data" folder of the working directory. Runs, when it is a file://
 	// reference, is a root as well, so runs can record there.
 	// NewPluginFromEnv reads PIPELINE_LOCAL_ROOTS.
@@ -52,8 +50,8 @@ type PluginOptions struct {
 	// off.
 	ExternalStorage extstore.Config
 	// ParentLinger is how long a step's parent changes may wait to ride in
-	// its result before they are sent as updates: 0 means
-	// DefaultParentLinger, a negative value sends each at once.
+	// its result before they are sent as updates: 0 means 2 s, a negative
+	// value sends each at once.
 	ParentLinger time.Duration
 }
 
@@ -94,12 +92,12 @@ var (
 // NewPlugin returns the plugin configured by opts.
 func NewPlugin(opts PluginOptions) (*Plugin, error) {
 	if opts.Runs == "" {
-		opts.Runs = DefaultRuns
+		opts.Runs = settings.DefaultRuns
 	}
 	if _, err := datastore.ParsePrefix(opts.Runs); err != nil {
 		return nil, fmt.Errorf("runctx: runs %q: %w", opts.Runs, err)
 	}
-	simple, err := temporal.NewSimplePlugin(temporal.SimplePluginOptions{Name: PluginName})
+	simple, err := temporal.NewSimplePlugin(temporal.SimplePluginOptions{Name: pluginName})
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/internal/layout"
+	"github.com/temporal-ml/runctx-pipeline/internal/settings"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
@@ -50,7 +51,7 @@ func pipelineFlags(fs *pflag.FlagSet) *workflows.PipelineInput {
 	fs.IntVar(&in.Folds, "folds", workflows.DefaultFolds, "cross-validation folds")
 	fs.Int64Var(&in.Seed, "seed", workflows.DefaultSeed, "seed of the train/validation split")
 	fs.Float64Var(&in.ValidationSize, "validation-size", workflows.DefaultValidationSize, "share of rows held out for validation")
-	fs.StringVar(&in.Outputs, "outputs", "", "datastore prefix for run outputs (default: the worker's, "+runctx.EnvRuns+" or "+runctx.DefaultRuns+")")
+	fs.StringVar(&in.Outputs, "outputs", "", "datastore prefix for run outputs (default: the worker's, "+settings.EnvRuns+" or "+settings.DefaultRuns+")")
 	fs.BoolVar(&in.NoReuse, "no-reuse", false, "train again even when an earlier run trained on the same data with the same settings")
 	fs.BoolVar(&in.NoPictures, "no-pictures", false, "skip the training step's confusion-matrix heatmaps and comparison plot")
 	return in

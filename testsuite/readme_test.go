@@ -19,6 +19,7 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
 	"github.com/temporal-ml/runctx-pipeline/internal/layout"
+	"github.com/temporal-ml/runctx-pipeline/internal/settings"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 )
 
@@ -102,7 +103,7 @@ func TestReadmeProgram(t *testing.T) {
 	assert.Equal(t, []string{"Train", "Deploy"}, activityTypes(t, stack.client.GetWorkflow(context.Background(), workflowID, "")))
 
 	// The train step's record is in Azurite, under the default runs root.
-	ref := layout.StepRecordRef(layout.PipelineOutputs(runctx.DefaultRuns, "my-experiment", workflowID), "train")
+	ref := layout.StepRecordRef(layout.PipelineOutputs(settings.DefaultRuns, "my-experiment", workflowID), "train")
 	rec, err := runctx.ReadRecord(context.Background(), runctx.NewStorage(stack.store), ref)
 	require.NoError(t, err)
 	assert.Equal(t, runctx.StatusCompleted, rec.Status)

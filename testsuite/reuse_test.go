@@ -22,6 +22,7 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
 	"github.com/temporal-ml/runctx-pipeline/internal/layout"
+	"github.com/temporal-ml/runctx-pipeline/internal/settings"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
@@ -62,7 +63,7 @@ func readRecord(t *testing.T, ref string) *runctx.Record {
 // reuseEntries lists the training step's reuse entries whose data is ref.
 func reuseEntries(t *testing.T, data string) []string {
 	t.Helper()
-	prefix, err := datastore.ParsePrefix(layout.ReuseEntryRef(runctx.DefaultRuns, activities.StepTrain, "x"))
+	prefix, err := datastore.ParsePrefix(layout.ReuseEntryRef(settings.DefaultRuns, activities.StepTrain, "x"))
 	require.NoError(t, err)
 	infos, err := stack.store.Blob.List(context.Background(), prefix.Container, strings.TrimSuffix(prefix.Path, "x.json"))
 	require.NoError(t, err)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/internal/layout"
+	"github.com/temporal-ml/runctx-pipeline/internal/settings"
 	"github.com/temporal-ml/runctx-pipeline/ml"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 )
@@ -156,7 +157,7 @@ func starter(t *testing.T, args ...string) (output, int) {
 func checkBest(t *testing.T, out output) {
 	t.Helper()
 	ctx := context.Background()
-	outputs := layout.PipelineOutputs(runctx.DefaultRuns, Experiment, out.WorkflowID)
+	outputs := layout.PipelineOutputs(settings.DefaultRuns, Experiment, out.WorkflowID)
 	val := readDataset(t, outputs+"/prepare/validation.csv")
 	require.Len(t, val.X, 30)
 	best, bestAcc := "", -1.0

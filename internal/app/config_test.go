@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
-	"github.com/temporal-ml/runctx-pipeline/runctx"
+	"github.com/temporal-ml/runctx-pipeline/internal/settings"
 )
 
 func TestLoadConfigFromEnvironment(t *testing.T) {
@@ -24,7 +24,7 @@ func TestLoadConfigFromEnvironment(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", EnvUIURL, runctx.EnvConnectionString, runctx.EnvAccountURL} {
+			for _, k := range []string{"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", EnvUIURL, settings.EnvConnectionString, settings.EnvAccountURL} {
 				t.Setenv(k, tt.env[k])
 			}
 			cfg, err := LoadConfig()
