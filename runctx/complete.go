@@ -8,6 +8,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/temporal-ml/runctx-pipeline/datastore"
 )
 
 // Complete ends the run: it writes the run's record, one JSON document,
@@ -153,9 +155,16 @@ func (r *Run) recordLocked() Record {
 	return rec
 }
 
-// ReadRecord reads a stored record back.
-func ReadRecord(ctx context.Context, store Storage, ref string) (*Record, error) {
-	rc, err := store.Get(ctx, ref)
+// ReadRecord reads back a run's stored record: ref is a step's
+// Summary.RecordRef or StepInfo.RecordRef, store the datastore the
+// plugin records to (Plugin.Store). With the zero store it reads an
+// offline run's record from its local path (Run.RecordRef).
+func ReadRecord(ctx context.Context, store datastore.Resolver, ref string) (*Record, error) {
+	var from storage = resolverStorage{store}
+	if store.Blob == nil && store.Local == nil {
+		from = localStorage{}
+	}
+	rc, err := from.Get(ctx, ref)
 	if err != nil {
 		return nil, fmt.Errorf("read record %s: %w", ref, err)
 	}

@@ -34,7 +34,7 @@
 // Workflow side: start the pipeline, run each step with one call, read
 // what the step tagged on itself, and decide.
 //
-//	func init() { runctx.Declare(TrainingPipeline, runctx.FloatAttribute("accuracy", "Accuracy")) }
+//	func init() { runctx.Declare(TrainingPipeline, runctx.Attribute[float64]("accuracy", "Accuracy")) }
 //
 //	func TrainingPipeline(ctx workflow.Context, threshold float64) (string, error) {
 //		ctx, _, err := runctx.StartPipeline(ctx, runctx.PipelineOptions{Experiment: "iris"})

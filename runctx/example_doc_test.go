@@ -40,7 +40,7 @@ func runWorker(runs string) error {
 
 // ---- doc: workflow ----
 
-func init() { runctx.Declare(TrainingPipeline, runctx.FloatAttribute("accuracy", "Accuracy")) }
+func init() { runctx.Declare(TrainingPipeline, runctx.Attribute[float64]("accuracy", "Accuracy")) }
 
 func TrainingPipeline(ctx workflow.Context, threshold float64) (string, error) {
 	ctx, _, err := runctx.StartPipeline(ctx, runctx.PipelineOptions{Experiment: "iris"})
@@ -88,6 +88,10 @@ func Train(ctx context.Context, data string) (TrainResult, error) {
 }
 
 // ---- end of the doc's program ----
+
+// TrainResult carries its run's summary: the step's tags and parent
+// changes reach the workflow with it.
+var _ runctx.Summarizer = TrainResult{}
 
 // Register is the doc's second step.
 func Register(ctx context.Context, modelRef string) error { return nil }

@@ -102,7 +102,7 @@ func TestStartPipelineRefusesPathNames(t *testing.T) {
 			err := env.GetWorkflowError()
 			var app *temporal.ApplicationError
 			require.True(t, errors.As(err, &app), "want an application error, got %v", err)
-			assert.Equal(t, ErrTypeInvalidName, app.Type())
+			assert.Equal(t, errTypeInvalidName, app.Type())
 			assert.True(t, app.NonRetryable())
 			assert.Contains(t, app.Error(), tt.want, "the error names the field")
 			assert.Empty(t, files(t, root), "nothing written")
@@ -123,7 +123,7 @@ func TestInterceptorRefusesPathNames(t *testing.T) {
 			err := env.GetWorkflowError()
 			var app *temporal.ApplicationError
 			require.True(t, errors.As(err, &app), "want an application error, got %v", err)
-			assert.Equal(t, ErrTypeInvalidName, app.Type())
+			assert.Equal(t, errTypeInvalidName, app.Type())
 			assert.Contains(t, app.Error(), "workflow ID")
 			assert.Empty(t, files(t, root), "nothing written")
 		})

@@ -67,15 +67,15 @@ func (a *activityInbound) Init(outbound interceptor.ActivityOutboundInterceptor)
 	return a.Next.Init(&activityOutbound{ActivityOutboundInterceptorBase: interceptor.ActivityOutboundInterceptorBase{Next: outbound}, beat: a.beat})
 }
 
-// ErrTypeInvalidName is the application error type of a workflow ID,
+// errTypeInvalidName is the application error type of a workflow ID,
 // experiment, step name or outputs reference that cannot become a path
 // (ValidateSegment): the error is non-retryable.
-const ErrTypeInvalidName = "InvalidName"
+const errTypeInvalidName = "InvalidName"
 
 // invalidName returns err as a non-retryable application error; its
 // message is the whole error (no cause repeats it).
 func invalidName(err error) error {
-	return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidName, nil)
+	return temporal.NewNonRetryableApplicationError(err.Error(), errTypeInvalidName, nil)
 }
 
 func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {

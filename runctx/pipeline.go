@@ -18,7 +18,7 @@ import (
 const (
 	QueryRun     = "run"
 	QuerySteps   = "steps"
-	QueryMetrics = "metrics"
+	queryMetrics = "metrics"
 )
 
 // StatusSkipped is the status of a step that did not run (SkipStep).
@@ -84,7 +84,7 @@ type Pipeline struct {
 // attributes.
 //
 // StartPipeline refuses, with a non-retryable error of type
-// ErrTypeInvalidName, an experiment or workflow ID that is not one path
+// "InvalidName", an experiment or workflow ID that is not one path
 // segment (ValidateSegment) and Outputs that is not a data reference.
 //
 // workflowcheck flags its map iteration; it is order-independent (sorted
@@ -98,7 +98,7 @@ func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context
 	}
 	// The experiment, the workflow ID and the outputs become a path: they
 	// are checked before any join (ValidateSegment), and refused with a
-	// non-retryable error of type ErrTypeInvalidName.
+	// non-retryable error of type "InvalidName".
 	if err := layout.ValidateSegment("experiment", opts.Experiment); err != nil {
 		return ctx, nil, invalidName(err)
 	}
@@ -127,7 +127,7 @@ func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context
 	for _, a := range declared(info.WorkflowType.Name) {
 		p.attrs[a.Tag] = a
 	}
-	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateParent,
+	err := workflow.SetUpdateHandlerWithOptions(ctx, updateParent,
 		func(ctx workflow.Context, c ParentChange) error { return p.Apply(ctx, c) },
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, c ParentChange) error { return p.validate(c) }})
 	if err != nil {
@@ -136,7 +136,7 @@ func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context
 	queries := map[string]any{
 		QueryRun:     func() (ParentRecord, error) { return p.Record(), nil },
 		QuerySteps:   func() ([]StepInfo, error) { return p.Record().Steps, nil },
-		QueryMetrics: func() (map[string][]float64, error) { return p.Record().Metrics, nil },
+		queryMetrics: func() (map[string][]float64, error) { return p.Record().Metrics, nil },
 	}
 	for _, name := range slices.Sorted(maps.Keys(queries)) {
 		if err := workflow.SetQueryHandler(ctx, name, queries[name]); err != nil {

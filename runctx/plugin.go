@@ -125,14 +125,14 @@ func (p *Plugin) Store() datastore.Resolver { return p.store }
 // Runs returns the data reference under which pipelines record.
 func (p *Plugin) Runs() string { return p.opts.Runs }
 
-// ErrPluginShared is returned (wrapped) when one plugin is attached to
+// errPluginShared is returned (wrapped) when one plugin is attached to
 // clients of different namespaces or servers: make one plugin per client.
-var ErrPluginShared = errors.New("runctx: a plugin serves the clients of one namespace")
+var errPluginShared = errors.New("runctx: a plugin serves the clients of one namespace")
 
 // ConfigureClient gives the client External Storage, when configured and
 // the client has none of its own. A plugin serves one namespace: attached
 // to a client of another namespace or server than the first, it refuses
-// (ErrPluginShared), since a worker does not tell its plugins which client
+// (errPluginShared), since a worker does not tell its plugins which client
 // it belongs to, and the plugin could not tell which namespace's search
 // attributes to check.
 func (p *Plugin) ConfigureClient(_ context.Context, o client.PluginConfigureClientOptions) error {
@@ -142,7 +142,7 @@ func (p *Plugin) ConfigureClient(_ context.Context, o client.PluginConfigureClie
 	p.mu.Unlock()
 	if first != nil {
 		if h, n := endpoint(*first); h != host || n != ns {
-			return fmt.Errorf("%w: this one serves namespace %s on %s, not %s on %s; make one with NewPlugin for each", ErrPluginShared, n, h, ns, host)
+			return fmt.Errorf("%w: this one serves namespace %s on %s, not %s on %s; make one with NewPlugin for each", errPluginShared, n, h, ns, host)
 		}
 	}
 	if len(p.ext.Drivers) > 0 && len(o.ClientOptions.ExternalStorage.Drivers) == 0 {

@@ -26,11 +26,6 @@ import (
 // allow_reuse).
 const StatusReused = "Reused"
 
-// DataInput is a data reference a step read (Run.ReadData, DataReader)
-// and the ETag it had (fields Ref and ETag): a reused step's data must
-// still have that ETag.
-type DataInput = layout.DataInput
-
 // reuseEntry is what a completed step leaves for later runs of it with the
 // same inputs: where its data came from, what it wrote (the head the
 // starter reads too), its record and its result.
@@ -287,7 +282,7 @@ func (run *Run) newEntry(key string, version string, result any) (*reuseEntry, e
 		ReuseEntry: layout.ReuseEntry{
 			Key: key, Step: run.step, ActivityType: run.name, Version: version,
 			RunID: run.id, WorkflowID: run.workflowID, Created: time.Now().UTC(),
-			Data: append([]DataInput(nil), run.inputs...), Outputs: outputs,
+			Data: append([]layout.DataInput(nil), run.inputs...), Outputs: outputs,
 		},
 		Record: run.recordLocked(), Summary: sr.RunSummary(), Result: b,
 	}, nil
@@ -331,6 +326,6 @@ func (d DataReader) Read(ctx context.Context, ref datastore.Ref) (io.ReadCloser,
 
 func (r *Run) addInput(ref string, etag datastore.ETag) {
 	r.mu.Lock()
-	r.inputs = append(r.inputs, DataInput{Ref: ref, ETag: string(etag)})
+	r.inputs = append(r.inputs, layout.DataInput{Ref: ref, ETag: string(etag)})
 	r.mu.Unlock()
 }

@@ -32,14 +32,14 @@ type Run struct {
 	outputs              string    // datastore reference of the run's outputs folder
 	started              time.Time // with its monotonic reading, which Log measures from
 	parent               *Parent
-	store                Storage
+	store                storage
 	step                 string             // the step's name: its activity ID
 	data                 datastore.Resolver // what ReadData reads through
 
 	mu         sync.Mutex
 	metrics    map[string]*series
 	lists      map[string][]float64
-	tables     map[string]Table
+	tables     map[string]map[string][]any
 	cms        map[string]ConfusionMatrix
 	images     map[string]string
 	tags       map[string]string
@@ -49,9 +49,9 @@ type Run struct {
 	// parentChanges were handed to a summary by Complete, not sent.
 	parentChanges []ParentChange
 	written       bool
-	inputs        []DataInput // data read through ReadData
-	uploads       []string    // references written by Upload
-	reusedFrom    string      // the run this one reuses
+	inputs        []layout.DataInput // data read through ReadData
+	uploads       []string           // references written by Upload
+	reusedFrom    string             // the run this one reuses
 }
 
 func newRun(id, name string) *Run {
@@ -61,7 +61,7 @@ func newRun(id, name string) *Run {
 		started:    time.Now(),
 		metrics:    map[string]*series{},
 		lists:      map[string][]float64{},
-		tables:     map[string]Table{},
+		tables:     map[string]map[string][]any{},
 		cms:        map[string]ConfusionMatrix{},
 		images:     map[string]string{},
 		tags:       map[string]string{},

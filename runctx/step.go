@@ -9,9 +9,9 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 )
 
-// ErrNoPipeline is returned (wrapped) by a step run from a workflow
+// errNoPipeline is returned (wrapped) by a step run from a workflow
 // context that StartPipeline did not return.
-var ErrNoPipeline = errors.New("runctx: no pipeline in the workflow context (call StartPipeline first, and pass on the context it returns)")
+var errNoPipeline = errors.New("runctx: no pipeline in the workflow context (call StartPipeline first, and pass on the context it returns)")
 
 // StepOptions name a step of a pipeline and describe it in the Web UI.
 type StepOptions struct {
@@ -133,7 +133,7 @@ func pipelineOf(ctx workflow.Context) (*Pipeline, error) {
 	if p, ok := ctx.Value(pipelineKey{}).(*Pipeline); ok {
 		return p, nil
 	}
-	return nil, ErrNoPipeline
+	return nil, errNoPipeline
 }
 
 func begin(ctx workflow.Context, opts StepOptions) (*Pipeline, error) {

@@ -12,10 +12,10 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 )
 
-// Storage is where a run writes its record and artifacts: a datastore in a
+// storage is where a run writes its record and artifacts: a datastore in a
 // pipeline, a local folder offline. Refs are datastore references
 // (azblob://container/path or a local path).
-type Storage interface {
+type storage interface {
 	Put(ctx context.Context, ref string, r io.Reader, contentType string) error
 	Get(ctx context.Context, ref string) (io.ReadCloser, error)
 }
@@ -63,10 +63,6 @@ func (s resolverStorage) Get(ctx context.Context, ref string) (io.ReadCloser, er
 	rc, _, err := s.r.Read(ctx, parsed)
 	return rc, err
 }
-
-// NewStorage returns the Storage of runs recorded through r, for
-// ReadRecord.
-func NewStorage(r datastore.Resolver) Storage { return resolverStorage{r} }
 
 // OutputRef returns the reference of name inside the run's outputs folder
 // ("" when name has an empty, "." or ".." segment).

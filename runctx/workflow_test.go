@@ -88,7 +88,7 @@ func onStep(env *testsuite.TestWorkflowEnvironment, name string, parent []Parent
 // sends, and reports the pipeline's verdict to verdict.
 func sendUpdate(env *testsuite.TestWorkflowEnvironment, delay time.Duration, change ParentChange, verdict func(error)) {
 	env.RegisterDelayedCallback(func() {
-		env.UpdateWorkflow(UpdateParent, change.ID, &testsuite.TestUpdateCallback{
+		env.UpdateWorkflow(updateParent, change.ID, &testsuite.TestUpdateCallback{
 			OnReject:   verdict,
 			OnAccept:   func() {},
 			OnComplete: func(_ any, err error) { verdict(err) },
@@ -206,7 +206,7 @@ func taggedPipeline(ctx workflow.Context) error {
 }
 
 func init() {
-	Declare(taggedPipeline, FloatAttribute("accuracy", "Accuracy"), KeywordAttribute("stage", "Stage"))
+	Declare(taggedPipeline, floatAttribute("accuracy", "Accuracy"), keywordAttribute("stage", "Stage"))
 }
 
 // TestRemovedTagUnsetsItsSearchAttribute: a tag mapped to a search
@@ -329,11 +329,11 @@ func stepMisusePipeline(ctx workflow.Context, how string) (misuse, error) {
 	if err == nil {
 		return misuse{}, nil
 	}
-	return misuse{NoPipeline: errors.Is(err, ErrNoPipeline), Invalid: errors.Is(err, ErrInvalid), Message: err.Error()}, nil
+	return misuse{NoPipeline: errors.Is(err, errNoPipeline), Invalid: errors.Is(err, ErrInvalid), Message: err.Error()}, nil
 }
 
 // TestStepWithoutPipeline: a step run from a context StartPipeline did not
-// return fails with ErrNoPipeline, before anything is scheduled; a step
+// return fails with errNoPipeline, before anything is scheduled; a step
 // without a name with ErrInvalid.
 func TestStepWithoutPipeline(t *testing.T) {
 	tests := []struct {
@@ -422,7 +422,7 @@ func declaredPipeline(ctx workflow.Context) error {
 	return p.Apply(ctx, ParentChange{Tags: map[string]string{"score": "0.7"}})
 }
 
-func init() { Declare(declaredPipeline, FloatAttribute("score", "Score")) }
+func init() { Declare(declaredPipeline, floatAttribute("score", "Score")) }
 
 // TestDeclaredAttributeUnderRegisteredName: a pipeline registered under a
 // name of its own still publishes the search attributes its function
@@ -446,7 +446,7 @@ func TestDeclaredAttributeUnderRegisteredName(t *testing.T) {
 			v, ok := upserts[0].GetFloat64(temporal.NewSearchAttributeKeyFloat64("Score"))
 			assert.True(t, ok, "Score is published")
 			assert.Equal(t, 0.7, v)
-			assert.Equal(t, attributeSet{ExperimentAttribute: enums.INDEXED_VALUE_TYPE_KEYWORD, "Score": enums.INDEXED_VALUE_TYPE_DOUBLE},
+			assert.Equal(t, attributeSet{layout.ExperimentAttribute: enums.INDEXED_VALUE_TYPE_KEYWORD, "Score": enums.INDEXED_VALUE_TYPE_DOUBLE},
 				attributesOf(declared(tt.start)), "what the worker's start creates")
 		})
 	}
@@ -469,7 +469,7 @@ func TestMissingError(t *testing.T) {
 		"ModelVersion":    enums.INDEXED_VALUE_TYPE_INT,
 		"ModelRegistered": enums.INDEXED_VALUE_TYPE_BOOL,
 	}, cause)
-	require.ErrorIs(t, err, ErrSearchAttributes)
+	require.ErrorIs(t, err, errSearchAttributes)
 	msg := err.Error()
 	assert.Contains(t, msg, "namespace ns lacks search attributes")
 	assert.Contains(t, msg, "request denied", "the cause")

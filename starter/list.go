@@ -17,7 +17,7 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
-	"github.com/temporal-ml/runctx-pipeline/runctx"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
@@ -146,7 +146,7 @@ func newListEntry(info *workflowpb.WorkflowExecutionInfo) (listEntry, error) {
 	}
 	fields := info.GetSearchAttributes().GetIndexedFields()
 	for name, target := range map[string]any{
-		runctx.ExperimentAttribute:    &e.Experiment,
+		layout.ExperimentAttribute:    &e.Experiment,
 		workflows.AttrBestModel:       &e.BestModel,
 		workflows.AttrAccuracy:        &e.Accuracy,
 		workflows.AttrModelRegistered: &e.Registered,

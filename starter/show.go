@@ -46,7 +46,7 @@ type showStep struct {
 	Tags              map[string]string                 `json:"tags"`
 	Properties        map[string]string                 `json:"properties"`
 	Metrics           map[string][]float64              `json:"metrics"`
-	Tables            map[string]runctx.Table           `json:"tables"`
+	Tables            map[string]map[string][]any       `json:"tables"`
 	ConfusionMatrices map[string]runctx.ConfusionMatrix `json:"confusion_matrices"`
 	Images            map[string]string                 `json:"images"` // name → reference of the PNG
 	Record            string                            `json:"record,omitempty"`
@@ -98,7 +98,7 @@ func (c *cli) show(workflowID, saveImages string) error {
 		return err
 	}
 	if saveImages != "" {
-		if out.SavedImages, err = saveShowImages(ctx, runctx.NewStorage(cfg.Plugin.Store()), out, saveImages); err != nil {
+		if out.SavedImages, err = saveShowImages(ctx, cfg.Plugin.Store(), out, saveImages); err != nil {
 			return err
 		}
 	}
@@ -112,7 +112,7 @@ func (c *cli) show(workflowID, saveImages string) error {
 // saveShowImages writes each step's images to dir as
 // <workflow-id>_<step>_<image>.png, each part sanitised, and returns the
 // files' paths.
-func saveShowImages(ctx context.Context, store runctx.Storage, out *showOutput, dir string) ([]string, error) {
+func saveShowImages(ctx context.Context, store datastore.Resolver, out *showOutput, dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("--save-images: %w", err)
 	}
@@ -129,8 +129,12 @@ func saveShowImages(ctx context.Context, store runctx.Storage, out *showOutput, 
 	return saved, nil
 }
 
-func copyImage(ctx context.Context, store runctx.Storage, ref, file string) error {
-	rc, err := store.Get(ctx, ref)
+func copyImage(ctx context.Context, store datastore.Resolver, ref, file string) error {
+	parsed, err := datastore.ParseRef(ref)
+	if err != nil {
+		return err
+	}
+	rc, _, err := store.Read(ctx, parsed)
 	if err != nil {
 		return err
 	}
@@ -219,7 +223,7 @@ func loadShow(ctx context.Context, c client.Client, plugin *runctx.Plugin, workf
 		}
 	}
 
-	rs := runctx.NewStorage(plugin.Store())
+	rs := plugin.Store()
 	for _, s := range steps {
 		st := showStep{Name: s.Name, RunID: s.RunID, Status: s.Status, Reason: s.Reason, ReusedFrom: s.ReusedFrom, Tags: s.Tags, Properties: s.Properties, Metrics: map[string][]float64{}, Images: map[string]string{}}
 		for k, v := range s.Metrics {

@@ -104,7 +104,7 @@ func TestReadmeProgram(t *testing.T) {
 
 	// The train step's record is in Azurite, under the default runs root.
 	ref := layout.StepRecordRef(layout.PipelineOutputs(settings.DefaultRuns, "my-experiment", workflowID), "train")
-	rec, err := runctx.ReadRecord(context.Background(), runctx.NewStorage(stack.store), ref)
+	rec, err := runctx.ReadRecord(context.Background(), stack.store, ref)
 	require.NoError(t, err)
 	assert.Equal(t, runctx.StatusCompleted, rec.Status)
 	require.Len(t, rec.Metrics["accuracy"], 1)

@@ -55,7 +55,7 @@ func trainStep(t *testing.T, res workflows.PipelineResult) runctx.StepInfo {
 
 func readRecord(t *testing.T, ref string) *runctx.Record {
 	t.Helper()
-	rec, err := runctx.ReadRecord(context.Background(), runctx.NewStorage(stack.store), ref)
+	rec, err := runctx.ReadRecord(context.Background(), stack.store, ref)
 	require.NoError(t, err)
 	return rec
 }

@@ -96,7 +96,7 @@ func TestSweepGrid(t *testing.T) {
 	assert.Equal(t, "SVM", memo[layout.MemoTags][activities.TagBestModel])
 
 	// The best trial's run: its fold series and its confusion matrix.
-	rec, err := runctx.ReadRecord(context.Background(), runctx.NewStorage(stack.store), best.RecordRef)
+	rec, err := runctx.ReadRecord(context.Background(), stack.store, best.RecordRef)
 	require.NoError(t, err)
 	require.Len(t, rec.Metrics[activities.MetricCVScore], 3)
 	assert.Len(t, rec.ConfusionMatrices, 1)

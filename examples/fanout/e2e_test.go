@@ -163,7 +163,7 @@ func checkBest(t *testing.T, out output) {
 	best, bestAcc := "", -1.0
 	for _, model := range ml.Names {
 		step := outputs + "/train-" + model
-		rec, err := runctx.ReadRecord(ctx, runctx.NewStorage(stack.store), layout.StepRecordRef(outputs, "train-"+model))
+		rec, err := runctx.ReadRecord(ctx, stack.store, layout.StepRecordRef(outputs, "train-"+model))
 		require.NoError(t, err)
 		require.Equal(t, runctx.StatusCompleted, rec.Status)
 		require.Len(t, rec.Metrics["accuracy"], 1)

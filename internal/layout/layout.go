@@ -38,6 +38,12 @@ const ReuseFolder = ".reuse"
 // plugin on every worker, that looks for a reusable step's entry.
 const ReuseLookupActivity = "runctx.LookUpReuse"
 
+// ExperimentAttribute is the Keyword search attribute that names a
+// pipeline's experiment, as Azure ML's Experiment. Starters set it when
+// they start a pipeline (runctx.ExperimentSearchAttributes); the plugin
+// makes sure it exists.
+const ExperimentAttribute = "Experiment"
+
 // Memo keys of a pipeline: its tags and its properties, each a JSON object
 // of strings.
 const (
@@ -178,8 +184,9 @@ func ReusedFromName(step, runID string) string {
 }
 
 // DataInput is a data reference a step read and the ETag it had: a reused
-// step's data must still have that ETag.
-type DataInput struct {
+// step's data must still have that ETag. It is an alias of the struct
+// runctx.Record.Inputs holds, so runctx exports no name for it.
+type DataInput = struct {
 	Ref  string `json:"ref"`
 	ETag string `json:"etag"`
 }
