@@ -83,16 +83,72 @@
 //		return TrainResult{Step: s, ModelRef: run.OutputRef("model.json")}, err
 //	}
 //
-// Step reuse: a step run with StepOptions.Reuse takes the result of an
-// earlier run of it (status StatusReused, Summary.ReusedFrom) when its
-// name, activity type, input and Version are the same, the data it read
-// through Run.ReadData or a DataReader still has the same ETags, and the
-// files it uploaded still exist. The worker keeps a ReuseEntry per key at
-// ReuseEntryRef, under the runs root's ReuseFolder. Before the step is
-// scheduled, the plugin's local activity ReuseLookupActivity looks its
-// entry up, so that a reused step's Web UI summary says
-// "<step>: reused from <workflow-id>/<step>" (ReusedFromName).
+// # The API, by side
 //
-// Outside Temporal, NewOffline gives a step a run that records to a local
-// folder.
+// Workflow side: StartPipeline (PipelineOptions) makes the workflow a
+// pipeline and returns its Pipeline, whose Apply changes the parent run
+// from the workflow; ExecuteStep, ExecuteLocalStep and ExecuteChildStep
+// (StepOptions) run a step and return a StepFuture, whose result carries
+// the step's Summary; SkipStep records a step that did not run; Declare,
+// with Attribute and TagAttribute, maps parent tags to typed search
+// attributes.
+//
+// Activity side: FromContext gives the step its Run (NewOffline and
+// WithRun give one outside Temporal: it records to a local folder and its
+// Parent does nothing); Run logs metrics, lists, rows, tables, confusion
+// matrices and images, sets properties and tags, uploads artifacts and
+// reads data (Run.ReadData, or a DataReader for code that takes a
+// datastore reader); Run.Parent gives the pipeline's Parent, whose changes
+// (a ParentChange, or its Tag, SetTags, AddProperties and Log) reach the
+// pipeline; Run.Complete returns the Summary to put in the step's result
+// (a Summarizer).
+//
+// Worker and client side: NewPlugin (PluginOptions) or NewPluginFromEnv
+// makes the Plugin to add to client.Options.Plugins, the workflow
+// replayer's options or the SDK's test environment;
+// ExperimentSearchAttributes are the search attributes a starter sets on a
+// pipeline it starts (the Keyword attribute Experiment), so
+// `Experiment = "iris"` finds it in the Web UI and the CLI.
+//
+// Reading runs back: the pipeline answers the queries QueryRun (a
+// ParentRecord: its tags, properties, metrics and steps) and QuerySteps
+// (its StepInfo list; "metrics" gives the metric series alone); its memo
+// holds "tags" and "properties"; ReadRecord reads a step's stored Record
+// (its Point series, tables, ConfusionMatrix values, inputs) from the
+// RecordRef its Summary or StepInfo names. Statuses are StatusRunning,
+// StatusCompleted, StatusFailed, StatusSkipped and StatusReused.
+//
+// # Errors
+//
+// The errors a program can act on, to test with errors.Is:
+//
+//   - ErrNoTag: Summary.Tag and its typed forms, when the step did not set
+//     the tag on itself (a tag set on the parent is not in the step's
+//     Summary).
+//   - ErrPropertyExists: AddProperties (of a Run or a Parent) given another
+//     value for a property that has one; a property is write-once, so
+//     another attempt fails again.
+//   - ErrInvalid: a malformed argument (an empty name, a ragged confusion
+//     matrix, a tag that is not a number where its search attribute is, an
+//     experiment, workflow ID or step name that is not one path segment);
+//     inside a worker such a name fails the step or pipeline with a
+//     non-retryable application error of type "InvalidName".
+//   - ErrNoPlugin: FromContext in an activity of a worker that runs without
+//     the plugin.
+//
+// Other failures (a step run from a workflow context StartPipeline did not
+// return, one plugin attached to clients of two namespaces, search
+// attributes the worker cannot create) are mistakes in the program or the
+// namespace, and their messages say what to change.
+//
+// # Step reuse
+//
+// A step run with StepOptions.Reuse takes the result of an earlier run of
+// it (status StatusReused, Summary.ReusedFrom) when its name, activity
+// type, input and Version are the same, the data it read through
+// Run.ReadData or a DataReader still has the same ETags, and the files it
+// uploaded still exist. The worker keeps an entry per key under the runs
+// root's ".reuse" folder. Before the step is scheduled, a local activity
+// of the plugin looks its entry up, so that a reused step's Web UI summary
+// says "<step>: reused from <workflow-id>/<step>".
 package runctx

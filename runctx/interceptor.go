@@ -69,7 +69,7 @@ func (a *activityInbound) Init(outbound interceptor.ActivityOutboundInterceptor)
 
 // errTypeInvalidName is the application error type of a workflow ID,
 // experiment, step name or outputs reference that cannot become a path
-// (ValidateSegment): the error is non-retryable.
+// (layout.ValidateSegment): the error is non-retryable.
 const errTypeInvalidName = "InvalidName"
 
 // invalidName returns err as a non-retryable application error; its

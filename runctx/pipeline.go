@@ -85,7 +85,8 @@ type Pipeline struct {
 //
 // StartPipeline refuses, with a non-retryable error of type
 // "InvalidName", an experiment or workflow ID that is not one path
-// segment (ValidateSegment) and Outputs that is not a data reference.
+// segment (1 to 255 bytes, not "." or "..", no '/', '\' or control
+// characters) and Outputs that is not a data reference.
 //
 // workflowcheck flags its map iteration; it is order-independent (sorted
 // keys, or copies into maps), so it is deterministic.
@@ -97,7 +98,7 @@ func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context
 		opts.Experiment = info.WorkflowType.Name
 	}
 	// The experiment, the workflow ID and the outputs become a path: they
-	// are checked before any join (ValidateSegment), and refused with a
+	// are checked before any join, and refused with a
 	// non-retryable error of type "InvalidName".
 	if err := layout.ValidateSegment("experiment", opts.Experiment); err != nil {
 		return ctx, nil, invalidName(err)

@@ -203,7 +203,7 @@ func (p *Plugin) ConfigureWorker(_ context.Context, o worker.PluginConfigureWork
 
 // StartWorker makes sure the search attributes the worker's pipelines
 // declare exist on the namespace of the plugin's client, registers the
-// local activity that looks reusable steps up (ReuseLookupActivity), then
+// local activity that looks reusable steps up (layout.ReuseLookupActivity), then
 // starts the worker. A worker whose plugin is on no client (worker.Options.Plugins,
 // the test environment) checks nothing.
 func (p *Plugin) StartWorker(ctx context.Context, o worker.PluginStartWorkerOptions, next func(context.Context, worker.PluginStartWorkerOptions) error) error {
