@@ -7,7 +7,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/temporal-ml/runctx-pipeline/runctx"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
@@ -68,5 +68,5 @@ func tag(ctx workflow.Context, tags map[string]string, updates ...temporal.Searc
 	if err := workflow.UpsertTypedSearchAttributes(ctx, updates...); err != nil {
 		return err
 	}
-	return workflow.UpsertMemo(ctx, map[string]any{runctx.MemoTags: tags, runctx.MemoProperties: tags})
+	return workflow.UpsertMemo(ctx, map[string]any{layout.MemoTags: tags, layout.MemoProperties: tags})
 }

@@ -20,15 +20,35 @@ type TagAttribute struct {
 	unset     temporal.SearchAttributeUpdate
 }
 
-// KeywordAttribute maps tag to a Keyword search attribute.
-func KeywordAttribute(tag, attribute string) TagAttribute {
+// Attribute maps the parent tag tag to the search attribute attribute,
+// whose type T gives: float64 a Double, int64 an Int, bool a Bool, string
+// a Keyword attribute. A tag whose value is not a T where a number or a
+// boolean is declared is refused by the pipeline (ErrInvalid).
+//
+//	runctx.Declare(TrainingPipeline, runctx.Attribute[float64]("accuracy", "Accuracy"), runctx.Attribute[string]("best_model", "BestModel"))
+func Attribute[T float64 | int64 | bool | string](tag, attribute string) TagAttribute {
+	var zero T
+	switch any(zero).(type) {
+	case float64:
+		return floatAttribute(tag, attribute)
+	case int64:
+		return intAttribute(tag, attribute)
+	case bool:
+		return boolAttribute(tag, attribute)
+	default:
+		return keywordAttribute(tag, attribute)
+	}
+}
+
+// keywordAttribute maps tag to a Keyword search attribute.
+func keywordAttribute(tag, attribute string) TagAttribute {
 	k := temporal.NewSearchAttributeKeyKeyword(attribute)
 	return TagAttribute{Tag: tag, Attribute: attribute, typ: enums.INDEXED_VALUE_TYPE_KEYWORD, unset: k.ValueUnset(),
 		set: func(v string) (temporal.SearchAttributeUpdate, error) { return k.ValueSet(v), nil }}
 }
 
-// FloatAttribute maps tag to a Double search attribute.
-func FloatAttribute(tag, attribute string) TagAttribute {
+// floatAttribute maps tag to a Double search attribute.
+func floatAttribute(tag, attribute string) TagAttribute {
 	k := temporal.NewSearchAttributeKeyFloat64(attribute)
 	return TagAttribute{Tag: tag, Attribute: attribute, typ: enums.INDEXED_VALUE_TYPE_DOUBLE, unset: k.ValueUnset(),
 		set: func(v string) (temporal.SearchAttributeUpdate, error) {
@@ -40,8 +60,8 @@ func FloatAttribute(tag, attribute string) TagAttribute {
 		}}
 }
 
-// IntAttribute maps tag to an Int search attribute.
-func IntAttribute(tag, attribute string) TagAttribute {
+// intAttribute maps tag to an Int search attribute.
+func intAttribute(tag, attribute string) TagAttribute {
 	k := temporal.NewSearchAttributeKeyInt64(attribute)
 	return TagAttribute{Tag: tag, Attribute: attribute, typ: enums.INDEXED_VALUE_TYPE_INT, unset: k.ValueUnset(),
 		set: func(v string) (temporal.SearchAttributeUpdate, error) {
@@ -53,8 +73,8 @@ func IntAttribute(tag, attribute string) TagAttribute {
 		}}
 }
 
-// BoolAttribute maps tag to a Bool search attribute.
-func BoolAttribute(tag, attribute string) TagAttribute {
+// boolAttribute maps tag to a Bool search attribute.
+func boolAttribute(tag, attribute string) TagAttribute {
 	k := temporal.NewSearchAttributeKeyBool(attribute)
 	return TagAttribute{Tag: tag, Attribute: attribute, typ: enums.INDEXED_VALUE_TYPE_BOOL, unset: k.ValueUnset(),
 		set: func(v string) (temporal.SearchAttributeUpdate, error) {

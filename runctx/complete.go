@@ -8,11 +8,13 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/temporal-ml/runctx-pipeline/datastore"
 )
 
 // Complete ends the run: it writes the run's record, one JSON document,
 // and returns the summary that belongs in workflow history, with the parent
-// changes not yet sent: return it in the step's result (see Summarizer).
+// changes not yet sent: return it in the step's result (see summarizer).
 // stepErr is the step's error, if it failed; the record is written either
 // way. Calling Complete again rewrites the record only to mark a completed
 // run failed (the step failed after completing its run). A local
@@ -108,7 +110,7 @@ func (r *Run) sendUndelivered(result any, succeeded bool) error {
 // carries reports whether result carries this run's summary with exactly
 // the parent changes Complete handed to it.
 func (r *Run) carries(result any, handed []ParentChange) bool {
-	sr, ok := result.(Summarizer)
+	sr, ok := result.(summarizer)
 	if !ok {
 		return false
 	}
@@ -153,9 +155,16 @@ func (r *Run) recordLocked() Record {
 	return rec
 }
 
-// ReadRecord reads a stored record back.
-func ReadRecord(ctx context.Context, store Storage, ref string) (*Record, error) {
-	rc, err := store.Get(ctx, ref)
+// ReadRecord reads back a run's stored record: ref is a step's
+// Summary.RecordRef or StepInfo.RecordRef, store the datastore the
+// plugin records to (Plugin.Store). With the zero store it reads an
+// offline run's record from its local path (Run.RecordRef).
+func ReadRecord(ctx context.Context, store datastore.Resolver, ref string) (*Record, error) {
+	var from storage = resolverStorage{store}
+	if store.Blob == nil && store.Local == nil {
+		from = localStorage{}
+	}
+	rc, err := from.Get(ctx, ref)
 	if err != nil {
 		return nil, fmt.Errorf("read record %s: %w", ref, err)
 	}

@@ -7,12 +7,6 @@ import (
 	"sync"
 )
 
-// ExperimentAttribute is the Keyword search attribute that names a
-// pipeline's experiment, as Azure ML's Experiment. Starters set it when
-// they start a pipeline (see ExperimentSearchAttributes); the plugin makes
-// sure it exists.
-const ExperimentAttribute = "Experiment"
-
 // declarations are the pipelines' tag → search attribute mappings, by
 // workflow type name.
 var declarations struct {
@@ -24,7 +18,7 @@ var declarations struct {
 // publishes the parent tags of attrs as typed search attributes. Call it
 // once, from an init function of the package that defines wf:
 //
-//	func init() { runctx.Declare(TrainingPipeline, runctx.FloatAttribute("accuracy", "Accuracy")) }
+//	func init() { runctx.Declare(TrainingPipeline, runctx.Attribute[float64]("accuracy", "Accuracy")) }
 //
 // StartPipeline reads the declaration of the running workflow's type, and
 // the plugin creates the attributes of every pipeline a worker registers

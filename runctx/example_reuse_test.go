@@ -49,7 +49,8 @@ func countPipeline(ctx workflow.Context, data string) (string, error) {
 	if err := runctx.ExecuteStep(ctx, step, countRows, data).Get(ctx, &s); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s %s rows=%v reused_from=%q", s.RunID, s.Status, s.Metrics["rows"], s.ReusedFrom), nil
+	ran := s.Status != runctx.StatusReused // a Reused step's result is the earlier run's
+	return fmt.Sprintf("%s %s rows=%v reused_from=%q ran=%v", s.RunID, s.Status, s.Metrics["rows"], s.ReusedFrom, ran), nil
 }
 
 // A step with StepOptions.Reuse runs once for the same name, input, version
@@ -88,11 +89,8 @@ func ExampleStepOptions_reuse() {
 	run("rows-2") // same data: reused
 	write("a\nb\nc\n")
 	run("rows-3") // the data changed: computed again
-	entry := runctx.ReuseEntryRef(plugin.Runs(), "count", "<key>")
-	fmt.Println(strings.TrimSuffix(entry, "<key>.json"))
 	// Output:
-	// rows-1_count Completed rows=2 reused_from=""
-	// rows-2_count Reused rows=2 reused_from="rows-1_count"
-	// rows-3_count Completed rows=3 reused_from=""
-	// file:///runs/.reuse/count/
+	// rows-1_count Completed rows=2 reused_from="" ran=true
+	// rows-2_count Reused rows=2 reused_from="rows-1_count" ran=false
+	// rows-3_count Completed rows=3 reused_from="" ran=true
 }

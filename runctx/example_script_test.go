@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
@@ -42,7 +41,7 @@ func scriptPipeline(ctx workflow.Context, source string) (string, error) {
 }
 
 // A script step runs a script on a worker whose operator allows its
-// source folder (ScriptOptions.Roots, PIPELINE_SCRIPT_ROOTS); the script
+// source folder (PluginOptions.ScriptRoots, PIPELINE_SCRIPT_ROOTS); the script
 // records through the bridge of internal/script/PROTOCOL.md (here with
 // curl), and its result carries its summary and a reference per named
 // output. Here the pipeline runs on the SDK's test environment, with the
@@ -59,9 +58,9 @@ echo "k=$2" > "$AZUREML_DATAREFERENCE_model/params.txt"
 `), 0o644)
 	local := datastore.NewLocal(dir)
 	plugin, err := runctx.NewPlugin(runctx.PluginOptions{
-		Runs:   "file:///runs",
-		Store:  datastore.Resolver{Local: local, Blob: local},
-		Script: runctx.ScriptOptions{Roots: []string{filepath.Join(dir, "scripts")}},
+		Runs:        "file:///runs",
+		Store:       datastore.Resolver{Local: local, Blob: local},
+		ScriptRoots: []string{filepath.Join(dir, "scripts")},
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -83,44 +82,9 @@ echo "k=$2" > "$AZUREML_DATAREFERENCE_model/params.txt"
 	// step train: accuracy 0.93, exit 0, model output true
 }
 
-// A step's name defaults to its script's file name without the
-// extension, as a PythonScriptStep's often is.
-func ExampleScriptName() {
-	fmt.Println(runctx.ScriptName("train.py"), runctx.ScriptName("src/register_model.py"), runctx.ScriptName("run"))
-	// Output:
-	// train register_model run
-}
-
-// A script that fails is not run again (Azure ML does not retry a failing
-// script); a step whose worker died is.
-func ExampleDefaultScriptRetryPolicy() {
-	p := runctx.DefaultScriptRetryPolicy()
-	fmt.Println(p.MaximumAttempts, p.NonRetryableErrorTypes)
-	// Output:
-	// 3 [ScriptFailed]
-}
-
-// Script steps are the worker operator's decision: off unless
-// PIPELINE_SCRIPT_ROOTS names folders scripts may run from, or
-// PIPELINE_SCRIPT_SNAPSHOTS=on lets starters send snapshots.
-func ExampleScriptOptionsFromEnv() {
-	defer restoreEnv(runctx.EnvScriptRoots, runctx.EnvScriptSnapshots, runctx.EnvScriptClient)()
-	os.Setenv(runctx.EnvScriptRoots, "/srv/scripts:/opt/team")
-	os.Setenv(runctx.EnvScriptSnapshots, "on")
-	os.Setenv(runctx.EnvScriptClient, "/opt/runctx/python")
-	o, err := runctx.ScriptOptionsFromEnv()
-	fmt.Println(o.Roots, o.Snapshots, o.Client, err)
-	os.Setenv(runctx.EnvScriptSnapshots, "yes")
-	_, err = runctx.ScriptOptionsFromEnv()
-	fmt.Println(err)
-	// Output:
-	// [/srv/scripts /opt/team] true /opt/runctx/python <nil>
-	// PIPELINE_SCRIPT_SNAPSHOTS="yes": want on or off
-}
-
 // On a worker whose operator did not turn script steps on, a script step
 // fails at once with a non-retryable error that names the setting.
-func ExampleScriptOptions() {
+func ExamplePluginOptions_scriptStepsOff() {
 	dir, _ := os.MkdirTemp("", "runctx-example-")
 	defer os.RemoveAll(dir)
 	local := datastore.NewLocal(dir)
@@ -152,8 +116,7 @@ func ExampleScriptResult_RunSummary() {
 		Step:    runctx.Summary{RunID: "iris-1_train", Name: "train", Tags: map[string]string{"accuracy": "0.93"}},
 		Outputs: map[string]string{"model": "azblob://runs/iris/iris-1/train/data/model"},
 	}
-	var s runctx.Summarizer = res
-	acc, _ := s.RunSummary().FloatTag("accuracy")
+	acc, _ := res.RunSummary().FloatTag("accuracy")
 	fmt.Println(acc, res.Outputs["model"])
 	// Output:
 	// 0.93 azblob://runs/iris/iris-1/train/data/model
@@ -173,19 +136,6 @@ func ExampleScriptStep() {
 	}
 	b, _ := json.Marshal(s)
 	fmt.Println(string(b))
-	fmt.Println(runctx.ScriptName(s.Script), runctx.ScriptActivity)
 	// Output:
 	// {"name":"","source":"/srv/scripts/iris","script":"train.py","arguments":["--k","5"],"inputs":{"data":"azblob://workspaceblobstore/data/sample_data.csv"},"outputs":["model"]}
-	// train runctx.Script
-}
-
-// While a script runs, its step's heartbeat details are its last line of
-// output: a starter or the Web UI shows it as the step's progress.
-func ExampleScriptProgress() {
-	p, _ := converter.GetDefaultDataConverter().ToPayloads(runctx.ScriptProgress{Line: "epoch 3/10 loss 0.21"})
-	var got runctx.ScriptProgress
-	_ = converter.GetDefaultDataConverter().FromPayloads(p, &got)
-	fmt.Println(got.Line)
-	// Output:
-	// epoch 3/10 loss 0.21
 }

@@ -27,7 +27,7 @@ import (
 // ---- Activity side: a step and its run ----
 
 // trainResult is the train step's result. It carries the step's run
-// summary (it is a runctx.Summarizer), so the step's tags reach the
+// summary (it has a RunSummary method), so the step's tags reach the
 // workflow and its parent changes ride to the pipeline with it.
 type trainResult struct {
 	Step     runctx.Summary
@@ -75,7 +75,7 @@ func register(_ context.Context, modelRef string) (string, error) {
 func init() {
 	// The pipeline's accuracy tag is the Accuracy search attribute (Double);
 	// the plugin creates it on the namespace when a worker starts.
-	runctx.Declare(irisPipeline, runctx.FloatAttribute("accuracy", "Accuracy"))
+	runctx.Declare(irisPipeline, runctx.Attribute[float64]("accuracy", "Accuracy"))
 }
 
 // irisPipeline trains, reads the step's accuracy tag, and registers the
@@ -270,22 +270,25 @@ func ExampleStartPipeline() {
 	fmt.Println("tags:", rec.Tags)
 	fmt.Println("properties:", rec.Properties)
 	fmt.Println("metrics:", rec.Metrics)
-	var metrics map[string][]float64
-	if v, err = env.QueryWorkflow(runctx.QueryMetrics); err == nil {
-		err = v.Get(&metrics)
-	}
-	fmt.Println(metrics, err)
 
-	// The training step's record: <runs>/<experiment>/<workflow ID>/<step>/record.json.
-	outputs := runctx.PipelineOutputs(plugin.Runs(), rec.Experiment, rec.WorkflowID)
-	ref := runctx.StepRecordRef(outputs, "train")
+	// The training step's record, <runs>/<experiment>/<workflow ID>/<step>/record.json,
+	// as the "steps" query names it.
+	var steps []runctx.StepInfo
+	if v, err = env.QueryWorkflow(runctx.QuerySteps); err == nil {
+		err = v.Get(&steps)
+	}
+	if err != nil || len(steps) == 0 {
+		fmt.Println(err)
+		return
+	}
+	ref := steps[0].RecordRef
 	fmt.Println(ref)
-	r, err := runctx.ReadRecord(context.Background(), runctx.NewStorage(store), ref)
+	r, err := runctx.ReadRecord(context.Background(), store, ref)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(r.RunID == runctx.StepRunID(rec.WorkflowID, "train"), r.RunID)
+	fmt.Println(r.RunID == steps[0].RunID, r.RunID)
 	fmt.Println(r.Status, r.Experiment, r.Tags)
 	for _, p := range r.Metrics["loss"] {
 		fmt.Printf("loss step %d: %v\n", p.Step, p.Value)
@@ -296,7 +299,6 @@ func ExampleStartPipeline() {
 	// tags: map[accuracy:0.93]
 	// properties: map[data:iris.csv]
 	// metrics: map[accuracy:[0.93]]
-	// map[accuracy:[0.93]] <nil>
 	// file:///runs/iris/default-test-workflow-id/train/record.json
 	// true default-test-workflow-id_train
 	// Completed iris map[accuracy:0.93]
@@ -351,7 +353,7 @@ func ExampleExecuteStep_withoutPipeline() {
 	notAPipeline := func(ctx workflow.Context) (string, error) {
 		ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
 		err := runctx.ExecuteStep(ctx, runctx.StepOptions{Name: "train"}, train, "iris.csv").Get(ctx, nil)
-		return fmt.Sprint(errors.Is(err, runctx.ErrNoPipeline), ": ", err), nil
+		return fmt.Sprint(err), nil
 	}
 	var ts testsuite.WorkflowTestSuite
 	ts.SetLogger(quiet)
@@ -362,7 +364,7 @@ func ExampleExecuteStep_withoutPipeline() {
 	var res string
 	fmt.Println(env.GetWorkflowResult(&res), res)
 	// Output:
-	// <nil> true: step train: runctx: no pipeline in the workflow context (call StartPipeline first, and pass on the context it returns)
+	// <nil> step train: runctx: no pipeline in the workflow context (call StartPipeline first, and pass on the context it returns)
 }
 
 // In an activity of a worker without the plugin, FromContext says so,
@@ -431,7 +433,7 @@ func ExampleRun_LogRow() {
 		fmt.Println(err)
 	}
 	tables := run.Record().Tables
-	var cv runctx.Table = tables["cross-validation"]
+	cv := tables["cross-validation"]
 	fmt.Println(cv["model"], cv["mean"])
 	fmt.Println(tables["split"]["set"], tables["split"]["rows"])
 	// Output:
@@ -449,8 +451,7 @@ func ExampleRun_LogConfusionMatrix() {
 		fmt.Println(err)
 	}
 	var cm runctx.ConfusionMatrix = run.Record().ConfusionMatrices["SVM"]
-	var data runctx.ConfusionMatrixData = cm.Data
-	fmt.Println(cm.SchemaType, cm.SchemaVersion, data.ClassLabels, data.Matrix)
+	fmt.Println(cm.SchemaType, cm.SchemaVersion, cm.Data.ClassLabels, cm.Data.Matrix)
 	fmt.Println(run.LogConfusionMatrix("ragged", labels, [][]int{{1}}))
 	// Output:
 	// confusion_matrix 1.0.0 [setosa versicolor virginica] [[10 0 0] [0 9 1] [0 0 10]]
@@ -565,10 +566,10 @@ func ExampleParent_Flush() {
 // ConfigureWorker, StartWorker and ConfigureWorkflowReplayer; you never do.
 func ExampleNewPlugin() {
 	plugin, err := runctx.NewPlugin(runctx.PluginOptions{
-		Runs:            "azblob://runs/ml-team",                                                  // default runctx.DefaultRuns
+		Runs:            "azblob://runs/ml-team",                                                  // default azblob://runs
 		Azure:           datastore.AzureOptions{AccountURL: "https://acct.blob.core.windows.net"}, // default Azurite
 		ExternalStorage: extstore.Config{Enabled: true, Threshold: extstore.DefaultThreshold, Container: extstore.DefaultContainer},
-		ParentLinger:    2 * runctx.DefaultParentLinger,
+		ParentLinger:    4 * time.Second, // default 2 s
 	})
 	if err != nil {
 		panic(err)
@@ -582,8 +583,8 @@ func ExampleNewPlugin() {
 	w.RegisterWorkflow(irisPipeline)
 	w.RegisterActivity(train)
 	w.RegisterActivity(register)
-	if err := w.Run(worker.InterruptCh()); errors.Is(err, runctx.ErrSearchAttributes) {
-		fmt.Println("ask an admin to create the search attributes:", err)
+	if err := w.Run(worker.InterruptCh()); err != nil {
+		fmt.Println(err) // e.g. the search attributes the pipelines declare cannot be created: ask an admin
 	}
 }
 
@@ -605,34 +606,29 @@ func ExampleNewPluginFromEnv() {
 	}
 }
 
-// OptionsFromEnv reads PIPELINE_RUNS (runctx.EnvRuns), the storage account
-// (runctx.EnvConnectionString or runctx.EnvAccountURL) and the
-// PIPELINE_EXTERNAL_STORAGE* settings.
-func ExampleOptionsFromEnv() {
-	defer restoreEnv(runctx.EnvRuns, runctx.EnvConnectionString, runctx.EnvAccountURL, extstore.EnvDriver)()
-	os.Setenv(runctx.EnvRuns, "file:///srv/runs")
+// NewPluginFromEnv reads PIPELINE_RUNS, PIPELINE_LOCAL_ROOTS, the storage
+// account (AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL)
+// and the PIPELINE_EXTERNAL_STORAGE* settings; NewPlugin gives the same
+// defaults to options left empty.
+func ExampleNewPluginFromEnv_settings() {
+	defer restoreEnv("PIPELINE_RUNS", "PIPELINE_LOCAL_ROOTS", "AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_ACCOUNT_URL", extstore.EnvDriver)()
+	os.Setenv("PIPELINE_RUNS", "file:///srv/runs")
+	os.Setenv("PIPELINE_LOCAL_ROOTS", "/srv/datasets:/mnt/shared")
 	os.Setenv(extstore.EnvDriver, "off")
-	os.Unsetenv(runctx.EnvConnectionString)
-	os.Unsetenv(runctx.EnvAccountURL)
-	opts, err := runctx.OptionsFromEnv()
+	os.Unsetenv("AZURE_STORAGE_CONNECTION_STRING")
+	os.Unsetenv("AZURE_STORAGE_ACCOUNT_URL")
+	plugin, err := runctx.NewPluginFromEnv()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(opts.Runs, opts.ExternalStorage.Enabled)
-	plugin, err := runctx.NewPlugin(opts)
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println(plugin.Name() == runctx.PluginName, plugin.Runs(), plugin.Store().Local != nil)
+	fmt.Println(plugin.Name(), plugin.Runs(), plugin.Store().Local != nil)
 
 	defaults, _ := runctx.NewPlugin(runctx.PluginOptions{})
-	fmt.Println(defaults.Runs() == runctx.DefaultRuns, defaults.Runs())
+	fmt.Println(defaults.Runs())
 	// Output:
-	// file:///srv/runs false
-	// true file:///srv/runs true
-	// true azblob://runs
+	// runctx file:///srv/runs true
+	// azblob://runs
 }
 
 func restoreEnv(names ...string) func() {
@@ -663,10 +659,10 @@ func modelPipeline(ctx workflow.Context) error { return nil }
 // declared are refused by the pipeline.
 func ExampleDeclare() {
 	attrs := []runctx.TagAttribute{
-		runctx.FloatAttribute("accuracy", "Accuracy"),
-		runctx.KeywordAttribute("best_model", "BestModel"),
-		runctx.BoolAttribute("registered", "ModelRegistered"),
-		runctx.IntAttribute("version", "ModelVersion"),
+		runctx.Attribute[float64]("accuracy", "Accuracy"),
+		runctx.Attribute[string]("best_model", "BestModel"),
+		runctx.Attribute[bool]("registered", "ModelRegistered"),
+		runctx.Attribute[int64]("version", "ModelVersion"),
 	}
 	runctx.Declare(modelPipeline, attrs...) // in an init function of the pipeline's package
 	for _, a := range attrs {
@@ -681,8 +677,7 @@ func ExampleDeclare() {
 
 // A starter sets the pipeline's Experiment search attribute; the pipeline
 // is then found by experiment, and read through its queries, memo and
-// search attributes. A step's parent change can also come from outside,
-// by the update steps send.
+// search attributes.
 func ExampleExperimentSearchAttributes() {
 	ctx := context.Background()
 	c, err := client.Dial(client.Options{})
@@ -701,20 +696,13 @@ func ExampleExperimentSearchAttributes() {
 	if v, err := c.QueryWorkflow(ctx, run.GetID(), "", runctx.QuerySteps); err == nil {
 		_ = v.Get(&steps)
 	}
-	_, err = c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: run.GetID(), UpdateName: runctx.UpdateParent, WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{runctx.ParentChange{Tags: map[string]string{"reviewed": "true"}}},
-	})
-	if err != nil {
-		panic(err)
-	}
 	d, err := c.DescribeWorkflowExecution(ctx, run.GetID(), "")
 	if err != nil {
 		panic(err)
 	}
 	memo := d.GetWorkflowExecutionInfo().GetMemo().GetFields()
-	fmt.Println(memo[runctx.MemoTags], memo[runctx.MemoProperties])
-	query := fmt.Sprintf("%s = %q AND Accuracy > 0.9", runctx.ExperimentAttribute, "iris")
+	fmt.Println(memo["tags"], memo["properties"]) // the pipeline's tags and properties, JSON objects
+	query := `Experiment = "iris" AND Accuracy > 0.9`
 	list, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: query})
 	if err != nil {
 		panic(err)

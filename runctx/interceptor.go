@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 )
 
 // scopeHeader carries a pipeline's scope from the workflow to its steps.
@@ -66,15 +67,15 @@ func (a *activityInbound) Init(outbound interceptor.ActivityOutboundInterceptor)
 	return a.Next.Init(&activityOutbound{ActivityOutboundInterceptorBase: interceptor.ActivityOutboundInterceptorBase{Next: outbound}, beat: a.beat})
 }
 
-// ErrTypeInvalidName is the application error type of a workflow ID,
+// errTypeInvalidName is the application error type of a workflow ID,
 // experiment, step name or outputs reference that cannot become a path
-// (ValidateSegment): the error is non-retryable.
-const ErrTypeInvalidName = "InvalidName"
+// (layout.ValidateSegment): the error is non-retryable.
+const errTypeInvalidName = "InvalidName"
 
 // invalidName returns err as a non-retryable application error; its
 // message is the whole error (no cause repeats it).
 func invalidName(err error) error {
-	return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidName, nil)
+	return temporal.NewNonRetryableApplicationError(err.Error(), errTypeInvalidName, nil)
 }
 
 func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.ExecuteActivityInput) (any, error) {
@@ -87,20 +88,20 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.E
 	}
 	// Every name that becomes a path is checked before it is joined: a
 	// workflow ID "a/../victim" must not write into pipeline "victim".
-	if err := ValidateSegment("workflow ID", info.WorkflowExecution.ID); err != nil {
+	if err := layout.ValidateSegment("workflow ID", info.WorkflowExecution.ID); err != nil {
 		return nil, invalidName(err)
 	}
-	if err := ValidateSegment("step (activity ID)", info.ActivityID); err != nil {
+	if err := layout.ValidateSegment("step (activity ID)", info.ActivityID); err != nil {
 		return nil, invalidName(err)
 	}
 	if sc.Outputs == "" {
-		outputs, err := pipelineOutputs(a.opts.Runs, sc.Experiment, info.WorkflowExecution.ID)
+		outputs, err := layout.CheckedPipelineOutputs(a.opts.Runs, sc.Experiment, info.WorkflowExecution.ID)
 		if err != nil {
 			return nil, invalidName(err)
 		}
 		sc.Outputs = outputs
 	}
-	outputs, err := joinRef(sc.Outputs, info.ActivityID)
+	outputs, err := layout.JoinRef(sc.Outputs, info.ActivityID)
 	if err != nil {
 		return nil, invalidName(err)
 	}
@@ -108,7 +109,7 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.E
 		stop := a.beat.start(ctx, heartbeatInterval(info.HeartbeatTimeout))
 		defer stop()
 	}
-	run := newRun(StepRunID(info.WorkflowExecution.ID, info.ActivityID), info.ActivityType.Name)
+	run := newRun(layout.StepRunID(info.WorkflowExecution.ID, info.ActivityID), info.ActivityType.Name)
 	run.experiment = sc.Experiment
 	run.workflowID, run.wfRunID = info.WorkflowExecution.ID, info.WorkflowExecution.RunID
 	run.attempt = info.Attempt
@@ -117,7 +118,7 @@ func (a *activityInbound) ExecuteActivity(ctx context.Context, in *interceptor.E
 	run.step, run.data = info.ActivityID, a.opts.Data
 	linger := a.opts.ParentLinger
 	if linger == 0 {
-		linger = DefaultParentLinger
+		linger = defaultParentLinger
 	}
 	run.parent = &Parent{ctx: ctx, workflowID: run.workflowID, runID: run.wfRunID, stepRunID: run.id, linger: linger}
 	if info.IsLocalActivity {
@@ -169,7 +170,7 @@ func (a *activityInbound) executeReusable(ctx context.Context, run *Run, version
 		return a.execute(ctx, run, in)
 	}
 	u := reuser{data: a.opts.Data}
-	ref := ReuseEntryRef(a.opts.Runs, run.step, key)
+	ref := layout.ReuseEntryRef(a.opts.Runs, run.step, key)
 	entry, stale, err := u.lookup(ctx, ref)
 	switch {
 	case errors.Is(err, errStale):
@@ -197,15 +198,15 @@ func (a *activityInbound) executeReusable(ctx context.Context, run *Run, version
 	return res, nil
 }
 
-// MaxHeartbeatInterval is the longest gap between the automatic heartbeats
+// maxHeartbeatInterval is the longest gap between the automatic heartbeats
 // of a step: cancellation reaches a step with its next heartbeat.
-const MaxHeartbeatInterval = 5 * time.Second
+const maxHeartbeatInterval = 5 * time.Second
 
 // heartbeatInterval is a third of the heartbeat timeout, at most
-// MaxHeartbeatInterval: two heartbeats may be lost before the server
+// maxHeartbeatInterval: two heartbeats may be lost before the server
 // gives the step up.
 func heartbeatInterval(timeout time.Duration) time.Duration {
-	return max(min(timeout/3, MaxHeartbeatInterval), 10*time.Millisecond)
+	return max(min(timeout/3, maxHeartbeatInterval), 10*time.Millisecond)
 }
 
 // heartbeater heartbeats a step while it runs, so that a step with a
@@ -276,12 +277,6 @@ type activityOutbound struct {
 func (o *activityOutbound) RecordHeartbeat(ctx context.Context, details ...any) {
 	o.beat.recorded(details)
 	o.Next.RecordHeartbeat(ctx, details...)
-}
-
-// StepRunID returns the run ID of a step: the workflow ID and the activity
-// ID, stable across retries.
-func StepRunID(workflowID, activityID string) string {
-	return workflowID + "_" + activityID
 }
 
 type workflowInbound struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/settings"
 )
 
 func mustRef(t *testing.T, p string) datastore.Ref {
@@ -60,7 +61,7 @@ func TestPluginDefaultLocalRoots(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join("data", "iris.csv"), []byte("x"), 0o644))
 	require.NoError(t, os.WriteFile("outside.csv", []byte("x"), 0o644))
 	wd, _ := os.Getwd()
-	assert.Equal(t, []string{filepath.Join(wd, "data")}, DefaultLocalRoots())
+	assert.Equal(t, []string{filepath.Join(wd, "data")}, settings.DefaultLocalRoots())
 
 	p, err := NewPlugin(PluginOptions{})
 	require.NoError(t, err)
@@ -74,13 +75,4 @@ func TestPluginDefaultLocalRoots(t *testing.T) {
 	assert.ErrorIs(t, err, datastore.ErrOutsideRoots)
 	_, err = p.Store().Stat(ctx, mustRef(t, "/etc/shadow"))
 	assert.ErrorIs(t, err, datastore.ErrOutsideRoots)
-}
-
-func TestLocalRootsFromEnv(t *testing.T) {
-	t.Setenv(EnvLocalRoots, "/srv/data: /srv/more::")
-	opts, err := OptionsFromEnv()
-	require.NoError(t, err)
-	assert.Equal(t, []string{"/srv/data", "/srv/more"}, opts.LocalRoots)
-	t.Setenv(EnvLocalRoots, "")
-	assert.Equal(t, DefaultLocalRoots(), LocalRootsFromEnv())
 }

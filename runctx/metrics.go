@@ -46,10 +46,10 @@ func (r *Run) LogRow(name string, row map[string]any) error {
 	defer r.mu.Unlock()
 	t := r.tables[name]
 	if t == nil {
-		t = Table{}
+		t = table{}
 		r.tables[name] = t
 	}
-	rows := t.rows()
+	rows := table(t).rows()
 	for col := range row {
 		if _, ok := t[col]; !ok && rows > 0 {
 			return fmt.Errorf("%w: table %q: row adds column %q to %d existing rows", ErrInvalid, name, col, rows)
@@ -71,7 +71,7 @@ func (r *Run) LogTable(name string, columns map[string][]any) error {
 	if err := checkName("table", name); err != nil {
 		return err
 	}
-	t := Table{}
+	t := table{}
 	n := -1
 	for col, vals := range columns {
 		if n >= 0 && len(vals) != n {
@@ -86,7 +86,10 @@ func (r *Run) LogTable(name string, columns map[string][]any) error {
 	return nil
 }
 
-func (t Table) rows() int {
+// table is a table stored by columns.
+type table map[string][]any
+
+func (t table) rows() int {
 	for _, v := range t {
 		return len(v)
 	}
@@ -114,11 +117,8 @@ func (r *Run) LogConfusionMatrix(name string, labels []string, matrix [][]int) e
 		}
 		m[i] = append([]int(nil), row...)
 	}
-	cm := ConfusionMatrix{
-		SchemaType:    "confusion_matrix",
-		SchemaVersion: "1.0.0",
-		Data:          ConfusionMatrixData{ClassLabels: append([]string(nil), labels...), Matrix: m},
-	}
+	cm := ConfusionMatrix{SchemaType: "confusion_matrix", SchemaVersion: "1.0.0"}
+	cm.Data.ClassLabels, cm.Data.Matrix = append([]string(nil), labels...), m
 	r.mu.Lock()
 	r.cms[name] = cm
 	r.mu.Unlock()

@@ -11,16 +11,16 @@ import (
 	"go.temporal.io/sdk/client"
 )
 
-// UpdateParent is the name of the Workflow Update by which a step acts on
+// updateParent is the name of the Workflow Update by which a step acts on
 // its pipeline (parent) run.
-const UpdateParent = "runctx.parent"
+const updateParent = "runctx.parent"
 
-// DefaultParentLinger is how long a step's parent changes may wait to be
-// sent when InterceptorOptions.ParentLinger is zero.
-const DefaultParentLinger = 2 * time.Second
+// defaultParentLinger is how long a step's parent changes may wait to be
+// sent when PluginOptions.ParentLinger is zero.
+const defaultParentLinger = 2 * time.Second
 
 // ParentChange is one change a step makes to its parent run. It is the
-// argument of the UpdateParent update, or rides in the step's Summary; the
+// argument of the updateParent update, or rides in the step's Summary; the
 // pipeline's validator refuses it whole when a write-once property would
 // change. ID is unique per call of the step run (it is the update ID), so
 // the pipeline applies each change once whichever way it arrives.
@@ -208,7 +208,7 @@ func (p *Parent) send(c ParentChange) error {
 		UpdateID:     c.ID,
 		WorkflowID:   p.workflowID,
 		RunID:        p.runID,
-		UpdateName:   UpdateParent,
+		UpdateName:   updateParent,
 		Args:         []any{c},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})

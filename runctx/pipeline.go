@@ -11,20 +11,14 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 )
 
 // Query names a pipeline answers.
 const (
 	QueryRun     = "run"
 	QuerySteps   = "steps"
-	QueryMetrics = "metrics"
-)
-
-// Memo keys of a pipeline: its tags and its properties, each a JSON object
-// of strings.
-const (
-	MemoTags       = "tags"
-	MemoProperties = "properties"
+	queryMetrics = "metrics"
 )
 
 // StatusSkipped is the status of a step that did not run (SkipStep).
@@ -90,8 +84,9 @@ type Pipeline struct {
 // attributes.
 //
 // StartPipeline refuses, with a non-retryable error of type
-// ErrTypeInvalidName, an experiment or workflow ID that is not one path
-// segment (ValidateSegment) and Outputs that is not a data reference.
+// "InvalidName", an experiment or workflow ID that is not one path
+// segment (1 to 255 bytes, not "." or "..", no '/', '\' or control
+// characters) and Outputs that is not a data reference.
 //
 // workflowcheck flags its map iteration; it is order-independent (sorted
 // keys, or copies into maps), so it is deterministic.
@@ -103,12 +98,12 @@ func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context
 		opts.Experiment = info.WorkflowType.Name
 	}
 	// The experiment, the workflow ID and the outputs become a path: they
-	// are checked before any join (ValidateSegment), and refused with a
-	// non-retryable error of type ErrTypeInvalidName.
-	if err := ValidateSegment("experiment", opts.Experiment); err != nil {
+	// are checked before any join, and refused with a
+	// non-retryable error of type "InvalidName".
+	if err := layout.ValidateSegment("experiment", opts.Experiment); err != nil {
 		return ctx, nil, invalidName(err)
 	}
-	if err := ValidateSegment("workflow ID", info.WorkflowExecution.ID); err != nil {
+	if err := layout.ValidateSegment("workflow ID", info.WorkflowExecution.ID); err != nil {
 		return ctx, nil, invalidName(err)
 	}
 	sc := scope{Experiment: opts.Experiment, NoReuse: opts.NoReuse}
@@ -116,7 +111,7 @@ func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context
 		if _, err := datastore.ParsePrefix(opts.Outputs); err != nil {
 			return ctx, nil, invalidName(fmt.Errorf("%w: outputs: %w", ErrInvalid, err))
 		}
-		outputs, err := pipelineOutputs(opts.Outputs, opts.Experiment, info.WorkflowExecution.ID)
+		outputs, err := layout.CheckedPipelineOutputs(opts.Outputs, opts.Experiment, info.WorkflowExecution.ID)
 		if err != nil {
 			return ctx, nil, invalidName(err)
 		}
@@ -133,7 +128,7 @@ func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context
 	for _, a := range declared(info.WorkflowType.Name) {
 		p.attrs[a.Tag] = a
 	}
-	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateParent,
+	err := workflow.SetUpdateHandlerWithOptions(ctx, updateParent,
 		func(ctx workflow.Context, c ParentChange) error { return p.Apply(ctx, c) },
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, c ParentChange) error { return p.validate(c) }})
 	if err != nil {
@@ -142,7 +137,7 @@ func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context
 	queries := map[string]any{
 		QueryRun:     func() (ParentRecord, error) { return p.Record(), nil },
 		QuerySteps:   func() ([]StepInfo, error) { return p.Record().Steps, nil },
-		QueryMetrics: func() (map[string][]float64, error) { return p.Record().Metrics, nil },
+		queryMetrics: func() (map[string][]float64, error) { return p.Record().Metrics, nil },
 	}
 	for _, name := range slices.Sorted(maps.Keys(queries)) {
 		if err := workflow.SetQueryHandler(ctx, name, queries[name]); err != nil {
@@ -239,7 +234,7 @@ func (p *Pipeline) Apply(ctx workflow.Context, c ParentChange) error {
 		}
 	}
 	if len(c.Tags)+len(c.RemoveTags)+len(c.Properties) > 0 {
-		if err := workflow.UpsertMemo(ctx, map[string]any{MemoTags: p.rec.Tags, MemoProperties: p.rec.Properties}); err != nil {
+		if err := workflow.UpsertMemo(ctx, map[string]any{layout.MemoTags: p.rec.Tags, layout.MemoProperties: p.rec.Properties}); err != nil {
 			return fmt.Errorf("runctx: upsert memo: %w", err)
 		}
 	}
@@ -253,7 +248,7 @@ func (p *Pipeline) step(name string) *StepInfo {
 			return &p.rec.Steps[i]
 		}
 	}
-	p.rec.Steps = append(p.rec.Steps, StepInfo{Name: name, RunID: StepRunID(p.rec.WorkflowID, name)})
+	p.rec.Steps = append(p.rec.Steps, StepInfo{Name: name, RunID: layout.StepRunID(p.rec.WorkflowID, name)})
 	return &p.rec.Steps[len(p.rec.Steps)-1]
 }
 
@@ -319,7 +314,7 @@ func (p *Pipeline) publishDetails(ctx workflow.Context) {
 			ms = append(ms, s.Reason)
 		}
 		if s.ReusedFrom != "" {
-			ms = append(ms, "reused from "+ReusedFromName(s.Name, s.ReusedFrom))
+			ms = append(ms, "reused from "+layout.ReusedFromName(s.Name, s.ReusedFrom))
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s |\n", s.Name, s.Status, strings.Join(ms, ", "))
 	}

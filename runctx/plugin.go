@@ -16,21 +16,20 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/extstore"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
+	"github.com/temporal-ml/runctx-pipeline/internal/settings"
 )
 
-// PluginName is the name the plugin reports to Temporal (worker heartbeats
-// list it).
-const PluginName = "runctx"
-
-// DefaultRuns is where runs record when PluginOptions.Runs is empty.
-const DefaultRuns = "azblob://runs"
+// pluginName is the name the plugin reports to Temporal (worker heartbeats
+// list it): "runctx".
+const pluginName = "runctx"
 
 // PluginOptions configure NewPlugin.
 type PluginOptions struct {
 	// Runs is the data reference under which pipelines record: each step's
 	// record and artifacts go to <Runs>/<experiment>/<workflow ID>/<step>/.
 	// An azblob://container[/path] or file:///path prefix. Default
-	// DefaultRuns.
+	// "azblob://runs".
 	Runs string
 	// Azure is the storage account behind azblob:// references and
 	// External Storage. Default: Azurite's development account.
@@ -41,7 +40,7 @@ type PluginOptions struct {
 	// LocalRoots are the folders file:// data references may name, when
 	// Store.Local is nil: a step reads and writes local files only under
 	// them, never through a symbolic link out of them, and only regular
-	// files (datastore.NewLocalRoots). Empty means DefaultLocalRoots(): the
+	// files (datastore.NewLocalRoots). Empty means the
 	// "data" folder of the working directory. Runs, when it is a file://
 	// reference, is a root as well, so runs can record there.
 	// NewPluginFromEnv reads PIPELINE_LOCAL_ROOTS.
@@ -51,14 +50,41 @@ type PluginOptions struct {
 	// off.
 	ExternalStorage extstore.Config
 	// ParentLinger is how long a step's parent changes may wait to ride in
-	// its result before they are sent as updates: 0 means
-	// DefaultParentLinger, a negative value sends each at once.
+	// its result before they are sent as updates: 0 means 2 s, a negative
+	// value sends each at once.
 	ParentLinger time.Duration
-	// Script turns script steps (ExecuteScriptStep) on and bounds them.
-	// Default: off; a script step on this worker fails with a
-	// non-retryable error naming the setting. NewPluginFromEnv reads
-	// PIPELINE_SCRIPT_*.
-	Script ScriptOptions
+
+	// Script steps (ExecuteScriptStep) are off unless the worker's
+	// operator turns them on, with ScriptRoots for sources on the worker or
+	// ScriptSnapshots for sources sent by a starter; until then a script
+	// step on this worker fails with a non-retryable error naming the
+	// setting. NewPluginFromEnv reads PIPELINE_SCRIPT_*.
+
+	// ScriptRoots are the folders a local source directory may lie under:
+	// one with a ".." segment, outside them, or with a symbolic link out of
+	// them is refused. Empty: no local source runs (PIPELINE_SCRIPT_ROOTS).
+	ScriptRoots []string
+	// ScriptSnapshots lets the worker run snapshots sent by a starter.
+	// Default: off (PIPELINE_SCRIPT_SNAPSHOTS=on).
+	ScriptSnapshots bool
+	// ScriptClient is the folder put first on a script's PYTHONPATH (the
+	// repository's python/ client). Default: none (PIPELINE_SCRIPT_CLIENT).
+	ScriptClient string
+	// ScriptDir is where each step's working folder is made. Default: the
+	// system's temporary folder.
+	ScriptDir string
+	// ScriptMaxInputBytes bounds the inputs a step downloads, all together.
+	// Default 1 GiB.
+	ScriptMaxInputBytes int64
+	// ScriptMaxOutputBytes bounds each folder a step uploads (its named
+	// outputs, ./outputs, ./logs). Default 1 GiB.
+	ScriptMaxOutputBytes int64
+	// ScriptKillGrace is how long a stopped script's process group has
+	// between SIGTERM and SIGKILL. Default 5 s.
+	ScriptKillGrace time.Duration
+	// ScriptLogLimit bounds the step's logs/std_log.txt, in bytes.
+	// Default 8 MiB: the first and the last 4 MiB.
+	ScriptLogLimit int
 }
 
 // Plugin is the run context as a Temporal plugin. Added once to
@@ -98,12 +124,12 @@ var (
 // NewPlugin returns the plugin configured by opts.
 func NewPlugin(opts PluginOptions) (*Plugin, error) {
 	if opts.Runs == "" {
-		opts.Runs = DefaultRuns
+		opts.Runs = settings.DefaultRuns
 	}
 	if _, err := datastore.ParsePrefix(opts.Runs); err != nil {
 		return nil, fmt.Errorf("runctx: runs %q: %w", opts.Runs, err)
 	}
-	simple, err := temporal.NewSimplePlugin(temporal.SimplePluginOptions{Name: PluginName})
+	simple, err := temporal.NewSimplePlugin(temporal.SimplePluginOptions{Name: pluginName})
 	if err != nil {
 		return nil, err
 	}
@@ -131,14 +157,14 @@ func (p *Plugin) Store() datastore.Resolver { return p.store }
 // Runs returns the data reference under which pipelines record.
 func (p *Plugin) Runs() string { return p.opts.Runs }
 
-// ErrPluginShared is returned (wrapped) when one plugin is attached to
+// errPluginShared is returned (wrapped) when one plugin is attached to
 // clients of different namespaces or servers: make one plugin per client.
-var ErrPluginShared = errors.New("runctx: a plugin serves the clients of one namespace")
+var errPluginShared = errors.New("runctx: a plugin serves the clients of one namespace")
 
 // ConfigureClient gives the client External Storage, when configured and
 // the client has none of its own. A plugin serves one namespace: attached
 // to a client of another namespace or server than the first, it refuses
-// (ErrPluginShared), since a worker does not tell its plugins which client
+// (errPluginShared), since a worker does not tell its plugins which client
 // it belongs to, and the plugin could not tell which namespace's search
 // attributes to check.
 func (p *Plugin) ConfigureClient(_ context.Context, o client.PluginConfigureClientOptions) error {
@@ -148,7 +174,7 @@ func (p *Plugin) ConfigureClient(_ context.Context, o client.PluginConfigureClie
 	p.mu.Unlock()
 	if first != nil {
 		if h, n := endpoint(*first); h != host || n != ns {
-			return fmt.Errorf("%w: this one serves namespace %s on %s, not %s on %s; make one with NewPlugin for each", ErrPluginShared, n, h, ns, host)
+			return fmt.Errorf("%w: this one serves namespace %s on %s, not %s on %s; make one with NewPlugin for each", errPluginShared, n, h, ns, host)
 		}
 	}
 	if len(p.ext.Drivers) > 0 && len(o.ClientOptions.ExternalStorage.Drivers) == 0 {
@@ -207,9 +233,9 @@ func (p *Plugin) ConfigureWorker(_ context.Context, o worker.PluginConfigureWork
 	return nil
 }
 
-// StartWorker registers the activity of script steps (ScriptActivity)
+// StartWorker registers the activity of script steps (scriptActivityName)
 // and the local activity that looks reusable steps up
-// (ReuseLookupActivity), makes sure the search attributes the worker's
+// (layout.ReuseLookupActivity), makes sure the search attributes the worker's
 // pipelines declare exist on the namespace of the plugin's client, then
 // starts the worker. A worker whose plugin is on no client (worker.Options.Plugins,
 // the test environment) checks nothing.
@@ -224,9 +250,9 @@ func (p *Plugin) StartWorker(ctx context.Context, o worker.PluginStartWorkerOpti
 		}
 	}
 	if o.WorkerRegistry != nil {
-		o.WorkerRegistry.RegisterActivityWithOptions(p.scriptActivity().run, activity.RegisterOptions{Name: ScriptActivity})
+		o.WorkerRegistry.RegisterActivityWithOptions(p.scriptActivity().run, activity.RegisterOptions{Name: scriptActivityName})
 		lookup := reuseLookup{runs: p.opts.Runs, u: reuser{data: p.store}}
-		o.WorkerRegistry.RegisterActivityWithOptions(lookup.lookUp, activity.RegisterOptions{Name: ReuseLookupActivity})
+		o.WorkerRegistry.RegisterActivityWithOptions(lookup.lookUp, activity.RegisterOptions{Name: layout.ReuseLookupActivity})
 	}
 	return next(ctx, o)
 }

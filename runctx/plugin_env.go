@@ -3,66 +3,18 @@ package runctx
 import (
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/extstore"
+	"github.com/temporal-ml/runctx-pipeline/internal/settings"
 )
-
-// Environment variables NewPluginFromEnv reads.
-const (
-	// EnvRuns is PluginOptions.Runs.
-	EnvRuns = "PIPELINE_RUNS"
-	// EnvConnectionString is an Azure Storage connection string
-	// (Azurite's development account when neither it nor EnvAccountURL
-	// is set).
-	EnvConnectionString = "AZURE_STORAGE_CONNECTION_STRING"
-	// EnvAccountURL is a blob service URL, used with azidentity's
-	// DefaultAzureCredential.
-	EnvAccountURL = "AZURE_STORAGE_ACCOUNT_URL"
-	// EnvLocalRoots is PluginOptions.LocalRoots: the folders file:// data
-	// references may name, separated by colons (the system's list
-	// separator), e.g. /srv/data:/srv/runs. Relative folders are taken from
-	// the working directory.
-	EnvLocalRoots = "PIPELINE_LOCAL_ROOTS"
-)
-
-// DefaultLocalRoots returns the local roots used when none are configured:
-// the "data" folder of the working directory, where the project keeps its
-// iris CSV and where a bare path like data/iris.csv points. The system's
-// temporary folder is deliberately not a default: every user of the
-// machine can write there.
-func DefaultLocalRoots() []string {
-	wd, err := os.Getwd()
-	if err != nil {
-		return []string{"data"}
-	}
-	return []string{filepath.Join(wd, "data")}
-}
-
-// LocalRootsFromEnv returns the folders of PIPELINE_LOCAL_ROOTS, or
-// DefaultLocalRoots when it is unset or empty. Programs that read local
-// data outside a plugin (activities/cmd/train) use it for
-// datastore.NewLocalRoots.
-func LocalRootsFromEnv() []string {
-	var roots []string
-	for _, r := range filepath.SplitList(os.Getenv(EnvLocalRoots)) {
-		if r = strings.TrimSpace(r); r != "" {
-			roots = append(roots, r)
-		}
-	}
-	if len(roots) == 0 {
-		return DefaultLocalRoots()
-	}
-	return roots
-}
 
 // localRoots are the roots of the plugin's local store: LocalRoots (or
 // the defaults) and, when Runs is a file:// reference, its folder.
 func (o PluginOptions) localRoots() []string {
 	roots := append([]string(nil), o.LocalRoots...)
 	if len(roots) == 0 {
-		roots = DefaultLocalRoots()
+		roots = settings.DefaultLocalRoots()
 	}
 	if ref, err := datastore.ParsePrefix(o.Runs); err == nil && ref.Scheme == datastore.SchemeFile {
 		roots = append(roots, filepath.FromSlash(ref.Path))
@@ -70,38 +22,46 @@ func (o PluginOptions) localRoots() []string {
 	return roots
 }
 
-// OptionsFromEnv returns the plugin options the environment gives:
-// PIPELINE_RUNS (default DefaultRuns), PIPELINE_LOCAL_ROOTS (default
-// DefaultLocalRoots), the storage account from
-// AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL,
-// External Storage from PIPELINE_EXTERNAL_STORAGE* (on unless set to off;
-// see extstore.ConfigFromEnv), and script steps from PIPELINE_SCRIPT_*
-// (ScriptOptionsFromEnv; off unless set).
-func OptionsFromEnv() (PluginOptions, error) {
+// optionsFromEnv returns the plugin options the environment gives (see
+// NewPluginFromEnv).
+func optionsFromEnv() (PluginOptions, error) {
 	ext, err := extstore.ConfigFromEnv()
 	if err != nil {
 		return PluginOptions{}, err
 	}
-	script, err := ScriptOptionsFromEnv()
+	script, err := settings.ScriptFromEnv()
 	if err != nil {
 		return PluginOptions{}, err
 	}
 	return PluginOptions{
-		Runs:       os.Getenv(EnvRuns),
-		LocalRoots: LocalRootsFromEnv(),
-		Azure: datastore.AzureOptions{
-			ConnectionString: os.Getenv(EnvConnectionString),
-			AccountURL:       os.Getenv(EnvAccountURL),
-		},
+		Runs:            os.Getenv(settings.EnvRuns),
+		LocalRoots:      settings.LocalRootsFromEnv(),
+		Azure:           settings.AzureFromEnv(),
 		ExternalStorage: ext,
-		Script:          script,
+		ScriptRoots:     script.Roots,
+		ScriptSnapshots: script.Snapshots,
+		ScriptClient:    script.Client,
 	}, nil
 }
 
-// NewPluginFromEnv returns the plugin configured by OptionsFromEnv, as the
-// project's worker and starter make it.
+// NewPluginFromEnv returns the plugin NewPlugin makes of the options the
+// environment gives, as the project's worker and starter make it:
+//
+//   - PIPELINE_RUNS: PluginOptions.Runs (default azblob://runs);
+//   - PIPELINE_LOCAL_ROOTS: PluginOptions.LocalRoots, folders separated by
+//     colons (default: the working directory's data folder);
+//   - AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL (with
+//     azidentity's DefaultAzureCredential): PluginOptions.Azure (default:
+//     Azurite's development account);
+//   - PIPELINE_EXTERNAL_STORAGE and its PIPELINE_EXTERNAL_STORAGE_*
+//     settings: PluginOptions.ExternalStorage, on unless set to off (see
+//     extstore.ConfigFromEnv);
+//   - PIPELINE_SCRIPT_ROOTS (folders separated by colons),
+//     PIPELINE_SCRIPT_SNAPSHOTS (on or off, default off) and
+//     PIPELINE_SCRIPT_CLIENT (the Python client's folder): PluginOptions.Script;
+//     script steps are off unless one of the first two is set.
 func NewPluginFromEnv() (*Plugin, error) {
-	opts, err := OptionsFromEnv()
+	opts, err := optionsFromEnv()
 	if err != nil {
 		return nil, err
 	}

@@ -12,44 +12,46 @@ type Point struct {
 // ConfusionMatrix is Azure ML's confusion-matrix schema, so tools that read
 // Azure ML's form read ours.
 type ConfusionMatrix struct {
-	SchemaType    string              `json:"schema_type"`
-	SchemaVersion string              `json:"schema_version"`
-	Data          ConfusionMatrixData `json:"data"`
+	SchemaType    string `json:"schema_type"`
+	SchemaVersion string `json:"schema_version"`
+	// Data holds the labels and the counts (rows: true class).
+	Data struct {
+		ClassLabels []string `json:"class_labels"`
+		Matrix      [][]int  `json:"matrix"`
+	} `json:"data"`
 }
-
-// ConfusionMatrixData holds the labels and the counts (rows: true class).
-type ConfusionMatrixData struct {
-	ClassLabels []string `json:"class_labels"`
-	Matrix      [][]int  `json:"matrix"`
-}
-
-// Table is a named table stored by columns, as Azure ML's log_table.
-type Table map[string][]any
 
 // Record is everything a run logged, written once as one JSON document in
 // the datastore when the step ends.
 type Record struct {
-	RunID             string                     `json:"run_id"`
-	Name              string                     `json:"name"`
-	Experiment        string                     `json:"experiment,omitempty"`
-	WorkflowID        string                     `json:"workflow_id,omitempty"`
-	WorkflowRunID     string                     `json:"workflow_run_id,omitempty"`
-	Attempt           int32                      `json:"attempt,omitempty"`
-	Offline           bool                       `json:"offline,omitempty"`
-	Status            string                     `json:"status"`
-	Error             string                     `json:"error,omitempty"`
-	Started           time.Time                  `json:"started"`
-	Ended             time.Time                  `json:"ended"`
-	Tags              map[string]string          `json:"tags"`
-	Properties        map[string]string          `json:"properties"`
-	Metrics           map[string][]Point         `json:"metrics"`
-	Lists             map[string][]float64       `json:"lists,omitempty"`
-	Tables            map[string]Table           `json:"tables,omitempty"`
-	ConfusionMatrices map[string]ConfusionMatrix `json:"confusion_matrices,omitempty"`
-	Images            map[string]string          `json:"images,omitempty"`
-	Outputs           string                     `json:"outputs,omitempty"`
-	// Inputs are the data references the run read (ReadData).
-	Inputs []DataInput `json:"inputs,omitempty"`
+	RunID         string               `json:"run_id"`
+	Name          string               `json:"name"`
+	Experiment    string               `json:"experiment,omitempty"`
+	WorkflowID    string               `json:"workflow_id,omitempty"`
+	WorkflowRunID string               `json:"workflow_run_id,omitempty"`
+	Attempt       int32                `json:"attempt,omitempty"`
+	Offline       bool                 `json:"offline,omitempty"`
+	Status        string               `json:"status"`
+	Error         string               `json:"error,omitempty"`
+	Started       time.Time            `json:"started"`
+	Ended         time.Time            `json:"ended"`
+	Tags          map[string]string    `json:"tags"`
+	Properties    map[string]string    `json:"properties"`
+	Metrics       map[string][]Point   `json:"metrics"`
+	Lists         map[string][]float64 `json:"lists,omitempty"`
+	// Tables are the tables by name, each stored by columns, as Azure
+	// ML's log_table.
+	Tables            map[string]map[string][]any `json:"tables,omitempty"`
+	ConfusionMatrices map[string]ConfusionMatrix  `json:"confusion_matrices,omitempty"`
+	Images            map[string]string           `json:"images,omitempty"`
+	Outputs           string                      `json:"outputs,omitempty"`
+	// Inputs are the data references the run read (Run.ReadData,
+	// DataReader), each with the ETag it had: a Reused step's data must
+	// still have that ETag.
+	Inputs []struct {
+		Ref  string `json:"ref"`
+		ETag string `json:"etag"`
+	} `json:"inputs,omitempty"`
 	// ReusedFrom names the run whose results a Reused run took.
 	ReusedFrom string `json:"reused_from,omitempty"`
 }
@@ -81,10 +83,10 @@ type Summary struct {
 // RunSummary returns s: a step may return its Summary as its whole result.
 func (s Summary) RunSummary() Summary { return s }
 
-// Summarizer is implemented by a step result that carries its run's
+// summarizer is implemented by a step result that carries its run's
 // Summary, the one Complete returned. The parent changes in that summary
 // reach the pipeline with the result; for any other result the worker
 // sends them as updates before the step ends.
-type Summarizer interface {
+type summarizer interface {
 	RunSummary() Summary
 }

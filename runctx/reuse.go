@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 )
 
 // StatusReused is the status of a step whose result was taken from an
@@ -25,37 +26,13 @@ import (
 // allow_reuse).
 const StatusReused = "Reused"
 
-// ReuseFolder is the folder, under the runs root (PluginOptions.Runs),
-// that holds the reuse entries: <Runs>/<ReuseFolder>/<step>/<key>.json.
-// Its leading dot keeps it apart from experiments, whose names may not
-// start with one.
-const ReuseFolder = ".reuse"
-
-// DataInput is a data reference a step read (Run.ReadData) and the ETag it
-// had: a reused step's data must still have that ETag.
-type DataInput struct {
-	Ref  string `json:"ref"`
-	ETag string `json:"etag"`
-}
-
-// ReuseEntry is what a completed step leaves for later runs of it with the
-// same inputs: where its data came from, what it wrote, its record and its
-// result.
-type ReuseEntry struct {
-	Key          string `json:"key"`
-	Step         string `json:"step"`
-	ActivityType string `json:"activity_type"`
-	// Version is the step's code version (StepOptions.Version).
-	Version    string    `json:"version"`
-	RunID      string    `json:"run_id"`
-	WorkflowID string    `json:"workflow_id"`
-	Created    time.Time `json:"created"`
-	// Data are the data references the step read, with their ETags.
-	Data []DataInput `json:"data"`
-	// Outputs are the files the step uploaded; all must still exist.
-	Outputs []string `json:"outputs"`
-	Record  Record   `json:"record"`
-	Summary Summary  `json:"summary"`
+// reuseEntry is what a completed step leaves for later runs of it with the
+// same inputs: where its data came from, what it wrote (the head the
+// starter reads too), its record and its result.
+type reuseEntry struct {
+	layout.ReuseEntry
+	Record  Record  `json:"record"`
+	Summary Summary `json:"summary"`
 	// Result is the step's result as JSON.
 	Result json.RawMessage `json:"result"`
 }
@@ -88,11 +65,6 @@ func reuseKey(step, activityType, version string, args []any) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// ReuseEntryRef returns where the entry of a step's key is stored.
-func ReuseEntryRef(runs, step, key string) string {
-	return join(join(join(runs, ReuseFolder), step), key+".json")
-}
-
 // reuser finds and stores reuse entries on a datastore.
 type reuser struct {
 	data datastore.Resolver
@@ -106,7 +78,7 @@ var errStale = errors.New("runctx: stale reuse entry")
 // missing entry is (nil, "", nil); an entry that may not be reused (its
 // data changed, an output is gone, it does not decode) is errStale with
 // its ETag.
-func (u reuser) lookup(ctx context.Context, ref string) (*ReuseEntry, datastore.ETag, error) {
+func (u reuser) lookup(ctx context.Context, ref string) (*reuseEntry, datastore.ETag, error) {
 	parsed, err := datastore.ParseRef(ref)
 	if err != nil {
 		return nil, "", err
@@ -119,7 +91,7 @@ func (u reuser) lookup(ctx context.Context, ref string) (*ReuseEntry, datastore.
 		return nil, "", err
 	}
 	defer rc.Close()
-	var e ReuseEntry
+	var e reuseEntry
 	if err := json.NewDecoder(rc).Decode(&e); err != nil {
 		return nil, info.ETag, fmt.Errorf("%w: %s does not decode: %v", errStale, ref, err)
 	}
@@ -176,7 +148,7 @@ func (u reuser) stat(ctx context.Context, ref string) (datastore.Info, error) {
 
 // store writes e at ref: create-only, so the first completed run wins, or
 // in place of a stale entry whose ETag is replace.
-func (u reuser) store(ctx context.Context, ref string, e *ReuseEntry, replace datastore.ETag) error {
+func (u reuser) store(ctx context.Context, ref string, e *reuseEntry, replace datastore.ETag) error {
 	parsed, err := datastore.ParseRef(ref)
 	if err != nil {
 		return err
@@ -196,7 +168,7 @@ func (u reuser) store(ctx context.Context, ref string, e *ReuseEntry, replace da
 // reused makes run a reuse of e: its record is e's, marked Reused and
 // naming e's run, and the returned result is e's with run's summary in
 // place of e's, the parent changes renamed for run.
-func (run *Run) reuse(ctx context.Context, e *ReuseEntry) (converter.RawValue, error) {
+func (run *Run) reuse(ctx context.Context, e *reuseEntry) (converter.RawValue, error) {
 	run.mu.Lock()
 	run.status, run.reusedFrom = StatusReused, e.RunID
 	run.tags, run.properties = maps.Clone(e.Record.Tags), maps.Clone(e.Record.Properties)
@@ -293,8 +265,8 @@ func replaceObject(v any, runID string, with map[string]any) (any, bool) {
 
 // newEntry returns the entry a completed run leaves, or nil when its
 // result cannot be reused (it does not carry the run's summary).
-func (run *Run) newEntry(key string, version string, result any) (*ReuseEntry, error) {
-	sr, ok := result.(Summarizer)
+func (run *Run) newEntry(key string, version string, result any) (*reuseEntry, error) {
+	sr, ok := result.(summarizer)
 	if !ok || sr.RunSummary().RunID != run.id {
 		return nil, nil
 	}
@@ -311,10 +283,12 @@ func (run *Run) newEntry(key string, version string, result any) (*ReuseEntry, e
 	defer run.mu.Unlock()
 	// The record is in the entry; the files the step uploaded must stay.
 	outputs := slices.Clone(run.uploads)
-	return &ReuseEntry{
-		Key: key, Step: run.step, ActivityType: run.name, Version: version,
-		RunID: run.id, WorkflowID: run.workflowID, Created: time.Now().UTC(),
-		Data: append([]DataInput(nil), run.inputs...), Outputs: outputs,
+	return &reuseEntry{
+		ReuseEntry: layout.ReuseEntry{
+			Key: key, Step: run.step, ActivityType: run.name, Version: version,
+			RunID: run.id, WorkflowID: run.workflowID, Created: time.Now().UTC(),
+			Data: append([]layout.DataInput(nil), run.inputs...), Outputs: outputs,
+		},
 		Record: run.recordLocked(), Summary: summary, Result: b,
 	}, nil
 }
@@ -357,6 +331,6 @@ func (d DataReader) Read(ctx context.Context, ref datastore.Ref) (io.ReadCloser,
 
 func (r *Run) addInput(ref string, etag datastore.ETag) {
 	r.mu.Lock()
-	r.inputs = append(r.inputs, DataInput{Ref: ref, ETag: string(etag)})
+	r.inputs = append(r.inputs, layout.DataInput{Ref: ref, ETag: string(etag)})
 	r.mu.Unlock()
 }

@@ -62,18 +62,6 @@ func TestReplaceSummary(t *testing.T) {
 	assert.Error(t, err, "a result without the run's summary cannot be reused")
 }
 
-func TestReusedFromName(t *testing.T) {
-	for _, tt := range []struct{ step, runID, want string }{
-		{"train", "iris-20260101-120000-1a2b3c4d_train", "iris-20260101-120000-1a2b3c4d/train"},
-		{"train", "wf_with_underscores_train", "wf_with_underscores/train"},
-		{"my_step", "wf_my_step", "wf/my_step"},
-		{"train", "", ""},
-		{"train", "not-a-step-run-id", "not-a-step-run-id"},
-	} {
-		assert.Equal(t, tt.want, ReusedFromName(tt.step, tt.runID), "%s %s", tt.step, tt.runID)
-	}
-}
-
 func TestReusedSummaryFitsTheLimit(t *testing.T) {
 	for _, tt := range []struct {
 		name string

@@ -2,13 +2,14 @@ package runctx
 
 import (
 	"context"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	"go.temporal.io/sdk/interceptor"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 )
 
 // A reusable step is looked up before it is scheduled, so that its
@@ -24,10 +25,6 @@ import (
 // reuseSummaryChange is the workflow.GetVersion change ID of the lookup
 // before a reusable step.
 const reuseSummaryChange = "runctx-reuse-summary"
-
-// ReuseLookupActivity is the name of the local activity, registered by the
-// plugin on every worker, that looks for a reusable step's entry.
-const ReuseLookupActivity = "runctx.LookUpReuse"
 
 // maxSummary is the longest user-metadata summary the server takes.
 const maxSummary = 400
@@ -55,26 +52,11 @@ type reuseLookup struct {
 // stale or unreadable entry is a miss, not an error: the step then runs
 // with its own summary, and its activity decides again.
 func (l reuseLookup) lookUp(ctx context.Context, q reuseQuery) (reuseHit, error) {
-	e, _, err := l.u.lookup(ctx, ReuseEntryRef(l.runs, q.Step, q.Key))
+	e, _, err := l.u.lookup(ctx, layout.ReuseEntryRef(l.runs, q.Step, q.Key))
 	if err != nil || e == nil {
 		return reuseHit{}, nil
 	}
 	return reuseHit{WorkflowID: e.WorkflowID, Step: e.Step}, nil
-}
-
-// ReusedFromName returns how a Reused step names the run it took its
-// results from, "<workflow-id>/<step>", given the step's name and that
-// run's ID (Summary.ReusedFrom, StepInfo.ReusedFrom): a step is reused
-// only from a run of the same step. It returns "" for an empty runID.
-func ReusedFromName(step, runID string) string {
-	if runID == "" {
-		return ""
-	}
-	wf, ok := strings.CutSuffix(runID, "_"+step)
-	if !ok {
-		return runID
-	}
-	return wf + "/" + step
 }
 
 // reusedSummary is the Web UI summary of a step reused from hit, cut to
@@ -136,7 +118,7 @@ func (w *reuseOutbound) ExecuteActivity(ctx workflow.Context, activityType strin
 		RetryPolicy:            &temporal.RetryPolicy{MaximumAttempts: 1},
 		Summary:                ao.ActivityID + ": looks for an earlier run to reuse",
 	})
-	lookup := workflow.ExecuteLocalActivity(lctx, ReuseLookupActivity, reuseQuery{Step: ao.ActivityID, Key: key})
+	lookup := workflow.ExecuteLocalActivity(lctx, layout.ReuseLookupActivity, reuseQuery{Step: ao.ActivityID, Key: key})
 	f, set := workflow.NewFuture(ctx)
 	workflow.Go(ctx, func(gctx workflow.Context) {
 		var hit reuseHit

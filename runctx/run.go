@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 )
 
 // ErrPropertyExists is returned (wrapped) when AddProperties is given a new
@@ -19,7 +20,7 @@ var ErrPropertyExists = errors.New("runctx: property already set to a different 
 
 // ErrInvalid is returned (wrapped) for a malformed argument: an empty name,
 // a ragged confusion matrix, a table with columns of different lengths.
-var ErrInvalid = errors.New("runctx: invalid argument")
+var ErrInvalid = layout.ErrInvalid
 
 // Run is one run: a pipeline step (child run) or an offline run.
 type Run struct {
@@ -31,14 +32,14 @@ type Run struct {
 	outputs              string    // datastore reference of the run's outputs folder
 	started              time.Time // with its monotonic reading, which Log measures from
 	parent               *Parent
-	store                Storage
+	store                storage
 	step                 string             // the step's name: its activity ID
 	data                 datastore.Resolver // what ReadData reads through
 
 	mu         sync.Mutex
 	metrics    map[string]*series
 	lists      map[string][]float64
-	tables     map[string]Table
+	tables     map[string]map[string][]any
 	cms        map[string]ConfusionMatrix
 	images     map[string]string
 	tags       map[string]string
@@ -48,9 +49,9 @@ type Run struct {
 	// parentChanges were handed to a summary by Complete, not sent.
 	parentChanges []ParentChange
 	written       bool
-	inputs        []DataInput // data read through ReadData
-	uploads       []string    // references written by Upload
-	reusedFrom    string      // the run this one reuses
+	inputs        []layout.DataInput // data read through ReadData
+	uploads       []string           // references written by Upload
+	reusedFrom    string             // the run this one reuses
 }
 
 func newRun(id, name string) *Run {
@@ -60,7 +61,7 @@ func newRun(id, name string) *Run {
 		started:    time.Now(),
 		metrics:    map[string]*series{},
 		lists:      map[string][]float64{},
-		tables:     map[string]Table{},
+		tables:     map[string]map[string][]any{},
 		cms:        map[string]ConfusionMatrix{},
 		images:     map[string]string{},
 		tags:       map[string]string{},

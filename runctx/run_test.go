@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/temporal-ml/runctx-pipeline/datastore"
 )
 
 func TestOfflineRun(t *testing.T) {
@@ -65,7 +67,7 @@ func TestTables(t *testing.T) {
 	require.NoError(t, r.LogRow("cv", map[string]any{"model": "NB", "mean": 0.8}))
 	assert.ErrorIs(t, r.LogRow("cv", map[string]any{"model": "KNN"}), ErrInvalid, "a row lacking a column")
 	assert.ErrorIs(t, r.LogRow("cv", map[string]any{"model": "KNN", "mean": 1, "std": 0}), ErrInvalid, "a row adding a column")
-	assert.Equal(t, Table{"model": {"LR", "NB"}, "mean": {0.9, 0.8}}, r.Record().Tables["cv"])
+	assert.Equal(t, map[string][]any{"model": {"LR", "NB"}, "mean": {0.9, 0.8}}, r.Record().Tables["cv"])
 
 	require.NoError(t, r.LogTable("t", map[string][]any{"a": {1, 2}, "b": {3, 4}}))
 	assert.ErrorIs(t, r.LogTable("u", map[string][]any{"a": {1}, "b": {3, 4}}), ErrInvalid)
@@ -125,7 +127,7 @@ func TestCompleteWritesRecordOnce(t *testing.T) {
 	assert.Equal(t, StatusFailed, s.Status)
 	assert.Equal(t, filepath.Join(dir, r.ID()+".json"), s.RecordRef)
 
-	rec, err := ReadRecord(context.Background(), localStorage{}, s.RecordRef)
+	rec, err := ReadRecord(context.Background(), datastore.Resolver{}, s.RecordRef)
 	require.NoError(t, err)
 	assert.Equal(t, r.ID(), rec.RunID)
 	assert.Equal(t, "boom", rec.Error)
@@ -146,7 +148,7 @@ func TestCompleteThenFailMarksTheRecordFailed(t *testing.T) {
 	s, err = r.Complete(context.Background(), errors.New("upload failed"))
 	require.NoError(t, err)
 	assert.Equal(t, StatusFailed, s.Status)
-	rec, err := ReadRecord(context.Background(), localStorage{}, s.RecordRef)
+	rec, err := ReadRecord(context.Background(), datastore.Resolver{}, s.RecordRef)
 	require.NoError(t, err)
 	assert.Equal(t, StatusFailed, rec.Status)
 	assert.Equal(t, "upload failed", rec.Error)

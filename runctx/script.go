@@ -1,53 +1,53 @@
 package runctx
 
 import (
-	"path"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 )
 
-// ScriptActivity is the activity type of script steps, registered by the
+// scriptActivityName is the activity type of script steps, registered by the
 // plugin on every worker.
-const ScriptActivity = "runctx.Script"
+const scriptActivityName = "runctx.Script"
 
 // Application error types of script steps.
 const (
-	// ErrTypeScriptFailed is the error type of a script that exited with
+	// errTypeScriptFailed is the error type of a script that exited with
 	// a non-zero status, or said it failed: its message has the exit
 	// status and the end of its stderr (the last line first). The default
-	// retry policy (DefaultScriptRetryPolicy) does not retry it.
-	ErrTypeScriptFailed = "ScriptFailed"
-	// ErrTypeScriptRefused is the error type of a script step the worker
+	// retry policy (defaultScriptRetryPolicy) does not retry it.
+	errTypeScriptFailed = "ScriptFailed"
+	// errTypeScriptRefused is the error type of a script step the worker
 	// will not run: script steps off, a source outside the script roots,
 	// a bad source, script, name or input, an output over its limit. It
 	// is non-retryable.
-	ErrTypeScriptRefused = "ScriptRefused"
+	errTypeScriptRefused = "ScriptRefused"
 )
 
 // Defaults of a script step's activity options, where the workflow
 // context sets none.
 const (
-	// DefaultScriptTimeout is a script step's start-to-close timeout.
-	DefaultScriptTimeout = time.Hour
-	// DefaultScriptHeartbeatTimeout is a script step's heartbeat timeout:
+	// defaultScriptTimeout is a script step's start-to-close timeout.
+	defaultScriptTimeout = time.Hour
+	// defaultScriptHeartbeatTimeout is a script step's heartbeat timeout:
 	// the worker heartbeats while the script runs, so a killed worker's
 	// step runs again elsewhere this soon, and cancellation reaches it.
-	DefaultScriptHeartbeatTimeout = 30 * time.Second
+	defaultScriptHeartbeatTimeout = 30 * time.Second
 )
 
-// DefaultScriptRetryPolicy is a script step's retry policy when
-// ScriptStep.RetryPolicy is nil: a script that fails (ErrTypeScriptFailed)
+// defaultScriptRetryPolicy is a script step's retry policy when
+// ScriptStep.RetryPolicy is nil: a script that fails (errTypeScriptFailed)
 // is not run again, as Azure ML does not retry a failing script, but a
 // step whose worker died or whose storage failed runs again, up to three
 // attempts in all.
-func DefaultScriptRetryPolicy() *temporal.RetryPolicy {
+func defaultScriptRetryPolicy() *temporal.RetryPolicy {
 	return &temporal.RetryPolicy{
 		InitialInterval:        time.Second,
 		MaximumAttempts:        3,
-		NonRetryableErrorTypes: []string{ErrTypeScriptFailed},
+		NonRetryableErrorTypes: []string{errTypeScriptFailed},
 	}
 }
 
@@ -61,8 +61,8 @@ type ScriptStep struct {
 	Name string `json:"name"`
 	// Source is the source directory: an absolute path (or file:///
 	// reference) on the worker, under its script roots
-	// (ScriptOptions.Roots), or a snapshot ("snapshot:<hash>"), which only
-	// a worker with ScriptOptions.Snapshots runs. Required.
+	// (PluginOptions.ScriptRoots), or a snapshot ("snapshot:<hash>"), which only
+	// a worker with PluginOptions.ScriptSnapshots runs. Required.
 	Source string `json:"source"`
 	// Script is the script's path inside Source. Required.
 	Script string `json:"script"`
@@ -91,7 +91,7 @@ type ScriptStep struct {
 	// cover the content of a local source directory: change Source or
 	// Arguments when the code changes.
 	Reuse bool `json:"reuse,omitempty"`
-	// RetryPolicy is the step's. Default DefaultScriptRetryPolicy.
+	// RetryPolicy is the step's. Default defaultScriptRetryPolicy.
 	RetryPolicy *temporal.RetryPolicy `json:"-"`
 }
 
@@ -108,24 +108,17 @@ type ScriptResult struct {
 	ExitCode int `json:"exit_code"`
 }
 
-// RunSummary returns the step's summary (Summarizer).
+// RunSummary returns the step's summary (summarizer).
 func (r ScriptResult) RunSummary() Summary { return r.Step }
 
-// ScriptProgress is the heartbeat detail of a running script step: the
+// scriptProgress is the heartbeat detail of a running script step: the
 // last line the script wrote.
-type ScriptProgress struct {
+type scriptProgress struct {
 	Line string `json:"line"`
 }
 
-// ScriptName returns the default name of a step that runs script: its
-// file name without the extension.
-func ScriptName(script string) string {
-	base := path.Base(strings.ReplaceAll(script, "\\", "/"))
-	if ext := path.Ext(base); ext != "" && ext != base {
-		base = strings.TrimSuffix(base, ext)
-	}
-	return base
-}
+// scriptName is a script step's default name (layout.ScriptStepName).
+func scriptName(script string) string { return layout.ScriptStepName(script) }
 
 // maxScriptSummary bounds a script step's Web UI summary (Temporal's limit is
 // 400 bytes).
@@ -133,24 +126,24 @@ const maxScriptSummary = 200
 
 // ExecuteScriptStep runs s as a step of the pipeline in ctx, beside
 // ExecuteStep, with the activity options of ctx and these defaults where
-// they are unset: start-to-close DefaultScriptTimeout, heartbeat
-// timeout DefaultScriptHeartbeatTimeout; its retry policy is
-// s.RetryPolicy or DefaultScriptRetryPolicy. Get into a *ScriptResult
+// they are unset: start-to-close defaultScriptTimeout, heartbeat
+// timeout defaultScriptHeartbeatTimeout; its retry policy is
+// s.RetryPolicy or defaultScriptRetryPolicy. Get into a *ScriptResult
 // records the step's end.
 func ExecuteScriptStep(ctx workflow.Context, s ScriptStep) *StepFuture {
 	if s.Name == "" {
-		s.Name = ScriptName(s.Script)
+		s.Name = scriptName(s.Script)
 	}
 	ao := workflow.GetActivityOptions(ctx)
 	if ao.StartToCloseTimeout == 0 && ao.ScheduleToCloseTimeout == 0 {
-		ao.StartToCloseTimeout = DefaultScriptTimeout
+		ao.StartToCloseTimeout = defaultScriptTimeout
 	}
 	if ao.HeartbeatTimeout == 0 {
-		ao.HeartbeatTimeout = DefaultScriptHeartbeatTimeout
+		ao.HeartbeatTimeout = defaultScriptHeartbeatTimeout
 	}
 	ao.RetryPolicy = s.RetryPolicy
 	if ao.RetryPolicy == nil {
-		ao.RetryPolicy = DefaultScriptRetryPolicy()
+		ao.RetryPolicy = defaultScriptRetryPolicy()
 	}
 	ctx = workflow.WithActivityOptions(ctx, ao)
 	summary := s.Summary
@@ -160,5 +153,5 @@ func ExecuteScriptStep(ctx workflow.Context, s ScriptStep) *StepFuture {
 	if len(summary) > maxScriptSummary {
 		summary = summary[:maxScriptSummary]
 	}
-	return ExecuteStep(ctx, StepOptions{Name: s.Name, Summary: summary, Reuse: s.Reuse}, ScriptActivity, s)
+	return ExecuteStep(ctx, StepOptions{Name: s.Name, Summary: summary, Reuse: s.Reuse}, scriptActivityName, s)
 }

@@ -17,14 +17,16 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 	"github.com/temporal-ml/runctx-pipeline/internal/script"
+	"github.com/temporal-ml/runctx-pipeline/internal/settings"
 	"github.com/temporal-ml/runctx-pipeline/internal/snapshot"
 	"github.com/temporal-ml/runctx-pipeline/registry"
 )
 
 // scriptActivity runs script steps on one worker.
 type scriptActivity struct {
-	opts ScriptOptions
+	opts scriptOptions
 	// runs and store are where starters upload snapshots
 	// (<runs>/.snapshots/<hash>.tar.gz).
 	runs   string
@@ -33,7 +35,7 @@ type scriptActivity struct {
 }
 
 func (p *Plugin) scriptActivity() *scriptActivity {
-	a := &scriptActivity{opts: p.opts.Script, runs: p.opts.Runs, store: p.store}
+	a := &scriptActivity{opts: p.opts.script(), runs: p.opts.Runs, store: p.store}
 	if p.store.Blob != nil {
 		a.models = registry.New(p.store.Blob)
 	}
@@ -41,9 +43,9 @@ func (p *Plugin) scriptActivity() *scriptActivity {
 }
 
 // refuse returns err as the non-retryable error of a step the worker
-// will not run (ErrTypeScriptRefused); its message is the whole error.
+// will not run (errTypeScriptRefused); its message is the whole error.
 func refuse(err error) error {
-	return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeScriptRefused, nil)
+	return temporal.NewNonRetryableApplicationError(err.Error(), errTypeScriptRefused, nil)
 }
 
 // snapshotPrefix starts the Source of a snapshot.
@@ -108,17 +110,17 @@ func (a *scriptActivity) fetchSnapshot(ctx context.Context, s ScriptStep, hash s
 // sourceDir returns the local source directory of s, or refuses it.
 func (a *scriptActivity) sourceDir(ctx context.Context, s ScriptStep) (string, error) {
 	if !a.opts.enabled() {
-		return "", refuse(fmt.Errorf("runctx: script steps are off on this worker: its operator turns them on with %s (folders scripts may run from) or %s=on (snapshots sent by starters)", EnvScriptRoots, EnvScriptSnapshots))
+		return "", refuse(fmt.Errorf("runctx: script steps are off on this worker: its operator turns them on with %s (folders scripts may run from) or %s=on (snapshots sent by starters)", settings.EnvScriptRoots, settings.EnvScriptSnapshots))
 	}
 	src := s.Source
 	if strings.HasPrefix(src, snapshotPrefix) {
 		if !a.opts.Snapshots {
-			return "", refuse(fmt.Errorf("runctx: step %s: this worker does not run snapshots (source %s): its operator allows them with %s=on", s.Name, src, EnvScriptSnapshots))
+			return "", refuse(fmt.Errorf("runctx: step %s: this worker does not run snapshots (source %s): its operator allows them with %s=on", s.Name, src, settings.EnvScriptSnapshots))
 		}
 		return a.fetchSnapshot(ctx, s, strings.TrimPrefix(src, snapshotPrefix))
 	}
 	if len(a.opts.Roots) == 0 {
-		return "", refuse(fmt.Errorf("runctx: step %s: this worker runs no script from a local folder (source %s): its operator allows folders with %s", s.Name, src, EnvScriptRoots))
+		return "", refuse(fmt.Errorf("runctx: step %s: this worker runs no script from a local folder (source %s): its operator allows folders with %s", s.Name, src, settings.EnvScriptRoots))
 	}
 	if strings.HasPrefix(src, "file://") {
 		ref, err := datastore.ParseRef(src)
@@ -130,7 +132,7 @@ func (a *scriptActivity) sourceDir(ctx context.Context, s ScriptStep) (string, e
 	return src, nil
 }
 
-// run is the activity of script steps (ScriptActivity).
+// run is the activity of script steps (scriptActivityName).
 func (a *scriptActivity) run(ctx context.Context, s ScriptStep) (ScriptResult, error) {
 	src, roots, err := a.source(ctx, s)
 	if err != nil {
@@ -232,7 +234,7 @@ func scriptFailed(s ScriptStep, res script.Result, log string) error {
 	if log != "" {
 		msg += "\n--- the whole log: " + log
 	}
-	return temporal.NewApplicationError(msg, ErrTypeScriptFailed, res.ExitCode)
+	return temporal.NewApplicationError(msg, errTypeScriptFailed, res.ExitCode)
 }
 
 func lastLines(s string, n int) string {
@@ -262,7 +264,7 @@ func heartbeatProgress(ctx context.Context, step *script.Step) (stop func()) {
 			case <-t.C:
 				if line := step.LastLine(); line != last {
 					last = line
-					activity.RecordHeartbeat(ctx, ScriptProgress{Line: line})
+					activity.RecordHeartbeat(ctx, scriptProgress{Line: line})
 				}
 			}
 		}
@@ -348,7 +350,7 @@ func (a *scriptActivity) fetchFolder(ctx context.Context, run *Run, ref datastor
 	}
 	var total int64
 	for _, info := range infos {
-		if err := checkRelPath("input file", info.Name); err != nil {
+		if err := layout.CheckRelPath("input file", info.Name); err != nil {
 			return total, err
 		}
 		n, err := a.fetch(ctx, run, ref.Join(info.Name).String(), filepath.Join(local, filepath.FromSlash(info.Name)), budget-total)

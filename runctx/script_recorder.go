@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 	"github.com/temporal-ml/runctx-pipeline/internal/script"
 	"github.com/temporal-ml/runctx-pipeline/registry"
 )
@@ -211,7 +212,7 @@ func (r *scriptRecorder) EndBatch(context.Context) (int, error) {
 // parentFolder is where files of the pipeline run go: ".parent" in the
 // pipeline's outputs folder.
 func (r *scriptRecorder) parentFolder() string {
-	return join(strings.TrimSuffix(r.run.outputs, "/"+r.run.step), ".parent")
+	return layout.Join(strings.TrimSuffix(r.run.outputs, "/"+r.run.step), ".parent")
 }
 
 func (r *scriptRecorder) fileRef(target script.Target, name string) (string, error) {
@@ -219,7 +220,7 @@ func (r *scriptRecorder) fileRef(target script.Target, name string) (string, err
 	if target == script.TargetParent {
 		base = r.parentFolder()
 	}
-	ref, err := joinRef(base, name)
+	ref, err := layout.JoinRef(base, name)
 	return ref, kind(err)
 }
 
@@ -383,7 +384,7 @@ func (r *scriptRecorder) RunByID(ctx context.Context, id string) (script.RunView
 			v.Metrics[k] = []float64{m}
 		}
 		if s.RecordRef != "" {
-			if full, err := ReadRecord(ctx, r.run.store, s.RecordRef); err == nil {
+			if full, err := ReadRecord(ctx, r.run.data, s.RecordRef); err == nil {
 				v.Tags, v.Properties = full.Tags, full.Properties
 				for k, pts := range full.Metrics {
 					vals := make([]float64, len(pts))

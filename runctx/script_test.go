@@ -13,25 +13,25 @@ import (
 )
 
 func TestScriptSource(t *testing.T) {
-	roots := ScriptOptions{Roots: []string{"/srv/scripts"}}
+	roots := scriptOptions{Roots: []string{"/srv/scripts"}}
 	tests := []struct {
 		name    string
-		opts    ScriptOptions
+		opts    scriptOptions
 		source  string
 		want    string
 		wantErr string // in the refusal's message; "" for none
 	}{
-		{"off", ScriptOptions{}, "/srv/scripts/a", "", "script steps are off on this worker: its operator turns them on with PIPELINE_SCRIPT_ROOTS"},
+		{"off", scriptOptions{}, "/srv/scripts/a", "", "script steps are off on this worker: its operator turns them on with PIPELINE_SCRIPT_ROOTS"},
 		{"snapshot on a worker without snapshots", roots, "snapshot:abc", "", "does not run snapshots (source snapshot:abc): its operator allows them with PIPELINE_SCRIPT_SNAPSHOTS=on"},
-		{"snapshot on a worker with snapshots", ScriptOptions{Snapshots: true}, "snapshot:abc", "", "snapshot \"abc\": want 64 hex digits"},
-		{"folder on a worker with only snapshots", ScriptOptions{Snapshots: true}, "/srv/scripts/a", "", "allows folders with PIPELINE_SCRIPT_ROOTS"},
+		{"snapshot on a worker with snapshots", scriptOptions{Snapshots: true}, "snapshot:abc", "", "snapshot \"abc\": want 64 hex digits"},
+		{"folder on a worker with only snapshots", scriptOptions{Snapshots: true}, "/srv/scripts/a", "", "allows folders with PIPELINE_SCRIPT_ROOTS"},
 		{"folder", roots, "/srv/scripts/a", "/srv/scripts/a", ""},
 		{"file reference", roots, "file:///srv/scripts/a", "/srv/scripts/a", ""},
 		{"bad file reference", roots, "file://host/a", "", "file reference must be file:///"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a := &scriptActivity{opts: tt.opts, runs: DefaultRuns}
+			a := &scriptActivity{opts: tt.opts, runs: "azblob://runs"}
 			got, err := a.sourceDir(context.Background(), ScriptStep{Name: "s", Source: tt.source})
 			if tt.wantErr == "" {
 				if err != nil || got != tt.want {
@@ -40,8 +40,8 @@ func TestScriptSource(t *testing.T) {
 				return
 			}
 			var app *temporal.ApplicationError
-			if !errors.As(err, &app) || app.Type() != ErrTypeScriptRefused || !app.NonRetryable() || !strings.Contains(app.Message(), tt.wantErr) {
-				t.Errorf("error %v, want a non-retryable %s naming %q", err, ErrTypeScriptRefused, tt.wantErr)
+			if !errors.As(err, &app) || app.Type() != errTypeScriptRefused || !app.NonRetryable() || !strings.Contains(app.Message(), tt.wantErr) {
+				t.Errorf("error %v, want a non-retryable %s naming %q", err, errTypeScriptRefused, tt.wantErr)
 			}
 		})
 	}
@@ -69,8 +69,8 @@ func TestScriptFailedMessage(t *testing.T) {
 				return
 			}
 			var app *temporal.ApplicationError
-			if !errors.As(err, &app) || app.Type() != ErrTypeScriptFailed || app.NonRetryable() {
-				t.Fatalf("error %v, want a retryable %s (the retry policy decides)", err, ErrTypeScriptFailed)
+			if !errors.As(err, &app) || app.Type() != errTypeScriptFailed || app.NonRetryable() {
+				t.Fatalf("error %v, want a retryable %s (the retry policy decides)", err, errTypeScriptFailed)
 			}
 			if first, _, _ := strings.Cut(app.Message(), "\n"); first != tt.want {
 				t.Errorf("message %q, want %q", first, tt.want)
@@ -119,5 +119,17 @@ func TestScriptRecorderGathersParentOps(t *testing.T) {
 	}
 	if err := rec.Record(ctx, script.Op{Op: "tag", Target: script.TargetParent, Key: "", Text: "x"}); !errors.Is(err, script.ErrInvalid) {
 		t.Errorf("empty tag key: %v, want script.ErrInvalid", err)
+	}
+}
+
+func TestScriptName(t *testing.T) {
+	for in, want := range map[string]string{"train.py": "train", "src/register_model.py": "register_model", "run": "run", `a\b.sh`: "b", ".hidden": ".hidden"} {
+		if got := scriptName(in); got != want {
+			t.Errorf("scriptName(%q) = %q, want %q", in, got, want)
+		}
+	}
+	p := defaultScriptRetryPolicy()
+	if p.MaximumAttempts != 3 || len(p.NonRetryableErrorTypes) != 1 || p.NonRetryableErrorTypes[0] != "ScriptFailed" {
+		t.Errorf("default retry policy %+v: a failing script is not run again, a step whose worker died is", p)
 	}
 }

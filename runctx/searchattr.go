@@ -13,24 +13,26 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 )
 
-// ErrSearchAttributes is wrapped by the error of a worker that cannot
+// errSearchAttributes is wrapped by the error of a worker that cannot
 // start because its pipelines' search attributes are missing or of another
 // type on the namespace.
-var ErrSearchAttributes = errors.New("runctx: search attributes")
+var errSearchAttributes = errors.New("runctx: search attributes")
 
 // ExperimentSearchAttributes returns the search attributes a starter sets
 // on a pipeline it starts (client.StartWorkflowOptions.TypedSearchAttributes).
 func ExperimentSearchAttributes(experiment string) temporal.SearchAttributes {
-	return temporal.NewSearchAttributes(temporal.NewSearchAttributeKeyKeyword(ExperimentAttribute).ValueSet(experiment))
+	return temporal.NewSearchAttributes(temporal.NewSearchAttributeKeyKeyword(layout.ExperimentAttribute).ValueSet(experiment))
 }
 
 // attributeSet is search attribute names and their types.
 type attributeSet map[string]enums.IndexedValueType
 
 func (s attributeSet) add(attrs []TagAttribute) {
-	s[ExperimentAttribute] = enums.INDEXED_VALUE_TYPE_KEYWORD
+	s[layout.ExperimentAttribute] = enums.INDEXED_VALUE_TYPE_KEYWORD
 	for _, a := range attrs {
 		s[a.Attribute] = a.typ
 	}
@@ -52,13 +54,13 @@ func ensureSearchAttributes(ctx context.Context, co client.Options, want attribu
 	co.Plugins, co.Interceptors = nil, nil
 	c, err := client.DialContext(ctx, co)
 	if err != nil {
-		return fmt.Errorf("%w: connect to %s: %w", ErrSearchAttributes, co.HostPort, err)
+		return fmt.Errorf("%w: connect to %s: %w", errSearchAttributes, co.HostPort, err)
 	}
 	defer c.Close()
 	ns := co.Namespace
 	have, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: ns})
 	if err != nil {
-		return fmt.Errorf("%w: list those of namespace %s: %w", ErrSearchAttributes, ns, err)
+		return fmt.Errorf("%w: list those of namespace %s: %w", errSearchAttributes, ns, err)
 	}
 	missing := attributeSet{}
 	for _, name := range slices.Sorted(maps.Keys(want)) {
@@ -69,7 +71,7 @@ func ensureSearchAttributes(ctx context.Context, co client.Options, want attribu
 			continue
 		}
 		if got != typ {
-			return fmt.Errorf("%w: %s is %s on namespace %s, the pipelines need %s", ErrSearchAttributes, name, got, ns, typ)
+			return fmt.Errorf("%w: %s is %s on namespace %s, the pipelines need %s", errSearchAttributes, name, got, ns, typ)
 		}
 	}
 	if len(missing) == 0 {
@@ -82,7 +84,7 @@ func ensureSearchAttributes(ctx context.Context, co client.Options, want attribu
 		return missingError(ns, missing, err)
 	}
 	if err != nil {
-		return fmt.Errorf("%w: add them to namespace %s: %w", ErrSearchAttributes, ns, err)
+		return fmt.Errorf("%w: add them to namespace %s: %w", errSearchAttributes, ns, err)
 	}
 	return nil
 }
@@ -96,5 +98,5 @@ func missingError(ns string, missing attributeSet, cause error) error {
 		typ := missing[name].String() // Keyword, Double, Int, Bool…: the CLI's spelling
 		fmt.Fprintf(&b, "\n  %s (%s): temporal operator search-attribute create --namespace %s --name %s --type %s", name, typ, ns, name, typ)
 	}
-	return fmt.Errorf("%w: %s", ErrSearchAttributes, b.String())
+	return fmt.Errorf("%w: %s", errSearchAttributes, b.String())
 }

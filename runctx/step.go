@@ -5,11 +5,13 @@ import (
 	"fmt"
 
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 )
 
-// ErrNoPipeline is returned (wrapped) by a step run from a workflow
+// errNoPipeline is returned (wrapped) by a step run from a workflow
 // context that StartPipeline did not return.
-var ErrNoPipeline = errors.New("runctx: no pipeline in the workflow context (call StartPipeline first, and pass on the context it returns)")
+var errNoPipeline = errors.New("runctx: no pipeline in the workflow context (call StartPipeline first, and pass on the context it returns)")
 
 // StepOptions name a step of a pipeline and describe it in the Web UI.
 type StepOptions struct {
@@ -44,7 +46,7 @@ type StepFuture struct {
 
 // Get waits for the step, decodes its result into valuePtr (nil to drop
 // it), and records the step as ended: completed with the summary its
-// result carries (a Summarizer), whose parent changes the pipeline now
+// result carries (a summarizer), whose parent changes the pipeline now
 // applies, or failed with its error. It returns the step's error, or else
 // the error of a parent change the pipeline refused.
 func (f *StepFuture) Get(ctx workflow.Context, valuePtr any) error {
@@ -54,7 +56,7 @@ func (f *StepFuture) Get(ctx workflow.Context, valuePtr any) error {
 	}
 	f.ended = true
 	var s Summary
-	if sr, ok := valuePtr.(Summarizer); ok && err == nil {
+	if sr, ok := valuePtr.(summarizer); ok && err == nil {
 		s = sr.RunSummary()
 	}
 	return f.p.StepEnded(ctx, f.name, s, err)
@@ -108,7 +110,7 @@ func ExecuteChildStep(ctx workflow.Context, opts StepOptions, childWorkflow any,
 	}
 	co := workflow.GetChildWorkflowOptions(ctx)
 	if co.WorkflowID == "" {
-		co.WorkflowID = StepRunID(workflow.GetInfo(ctx).WorkflowExecution.ID, opts.Name)
+		co.WorkflowID = layout.StepRunID(workflow.GetInfo(ctx).WorkflowExecution.ID, opts.Name)
 	}
 	co.StaticSummary = summaryOf(opts)
 	f := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, co), childWorkflow, args...)
@@ -131,7 +133,7 @@ func pipelineOf(ctx workflow.Context) (*Pipeline, error) {
 	if p, ok := ctx.Value(pipelineKey{}).(*Pipeline); ok {
 		return p, nil
 	}
-	return nil, ErrNoPipeline
+	return nil, errNoPipeline
 }
 
 func begin(ctx workflow.Context, opts StepOptions) (*Pipeline, error) {

@@ -21,6 +21,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 )
 
 // The workflow half of runctx on the SDK's test environment, with the
@@ -75,7 +76,7 @@ func stepsPipeline(ctx workflow.Context, names []string) (ParentRecord, error) {
 // onStep mocks the step name: it returns after a minute of workflow time a
 // summary that carries parent, or fails with err.
 func onStep(env *testsuite.TestWorkflowEnvironment, name string, parent []ParentChange, err error) {
-	res := stepResult{Step: Summary{RunID: StepRunID(testWorkflowID, name), Name: name, Status: StatusCompleted, Parent: parent}}
+	res := stepResult{Step: Summary{RunID: layout.StepRunID(testWorkflowID, name), Name: name, Status: StatusCompleted, Parent: parent}}
 	if err != nil {
 		env.OnActivity(summaryStep, mock.Anything, name).Return(stepResult{}, err).After(time.Minute).Once()
 		return
@@ -87,7 +88,7 @@ func onStep(env *testsuite.TestWorkflowEnvironment, name string, parent []Parent
 // sends, and reports the pipeline's verdict to verdict.
 func sendUpdate(env *testsuite.TestWorkflowEnvironment, delay time.Duration, change ParentChange, verdict func(error)) {
 	env.RegisterDelayedCallback(func() {
-		env.UpdateWorkflow(UpdateParent, change.ID, &testsuite.TestUpdateCallback{
+		env.UpdateWorkflow(updateParent, change.ID, &testsuite.TestUpdateCallback{
 			OnReject:   verdict,
 			OnAccept:   func() {},
 			OnComplete: func(_ any, err error) { verdict(err) },
@@ -113,7 +114,7 @@ func queryRun(t *testing.T, env *testsuite.TestWorkflowEnvironment) ParentRecord
 // once, not twice.
 func TestParentChangeAppliedOnce(t *testing.T) {
 	change := ParentChange{
-		ID: StepRunID(testWorkflowID, "train") + "/parent/1", Step: StepRunID(testWorkflowID, "train"),
+		ID: layout.StepRunID(testWorkflowID, "train") + "/parent/1", Step: layout.StepRunID(testWorkflowID, "train"),
 		Tags: map[string]string{"accuracy": "0.9"}, Properties: map[string]string{"best_model": "SVM"}, Metrics: map[string]float64{"loss": 0.5},
 	}
 	tests := []struct {
@@ -205,7 +206,7 @@ func taggedPipeline(ctx workflow.Context) error {
 }
 
 func init() {
-	Declare(taggedPipeline, FloatAttribute("accuracy", "Accuracy"), KeywordAttribute("stage", "Stage"))
+	Declare(taggedPipeline, floatAttribute("accuracy", "Accuracy"), keywordAttribute("stage", "Stage"))
 }
 
 // TestRemovedTagUnsetsItsSearchAttribute: a tag mapped to a search
@@ -288,7 +289,7 @@ func TestFailedStep(t *testing.T) {
 			}
 			failed := steps[len(steps)-1]
 			assert.Equal(t, "train", failed.Name)
-			assert.Equal(t, StepRunID(testWorkflowID, "train"), failed.RunID)
+			assert.Equal(t, layout.StepRunID(testWorkflowID, "train"), failed.RunID)
 			assert.Equal(t, StatusFailed, failed.Status)
 			assert.Contains(t, failed.Reason, tt.err.Error())
 		})
@@ -328,11 +329,11 @@ func stepMisusePipeline(ctx workflow.Context, how string) (misuse, error) {
 	if err == nil {
 		return misuse{}, nil
 	}
-	return misuse{NoPipeline: errors.Is(err, ErrNoPipeline), Invalid: errors.Is(err, ErrInvalid), Message: err.Error()}, nil
+	return misuse{NoPipeline: errors.Is(err, errNoPipeline), Invalid: errors.Is(err, ErrInvalid), Message: err.Error()}, nil
 }
 
 // TestStepWithoutPipeline: a step run from a context StartPipeline did not
-// return fails with ErrNoPipeline, before anything is scheduled; a step
+// return fails with errNoPipeline, before anything is scheduled; a step
 // without a name with ErrInvalid.
 func TestStepWithoutPipeline(t *testing.T) {
 	tests := []struct {
@@ -421,7 +422,7 @@ func declaredPipeline(ctx workflow.Context) error {
 	return p.Apply(ctx, ParentChange{Tags: map[string]string{"score": "0.7"}})
 }
 
-func init() { Declare(declaredPipeline, FloatAttribute("score", "Score")) }
+func init() { Declare(declaredPipeline, floatAttribute("score", "Score")) }
 
 // TestDeclaredAttributeUnderRegisteredName: a pipeline registered under a
 // name of its own still publishes the search attributes its function
@@ -445,7 +446,7 @@ func TestDeclaredAttributeUnderRegisteredName(t *testing.T) {
 			v, ok := upserts[0].GetFloat64(temporal.NewSearchAttributeKeyFloat64("Score"))
 			assert.True(t, ok, "Score is published")
 			assert.Equal(t, 0.7, v)
-			assert.Equal(t, attributeSet{ExperimentAttribute: enums.INDEXED_VALUE_TYPE_KEYWORD, "Score": enums.INDEXED_VALUE_TYPE_DOUBLE},
+			assert.Equal(t, attributeSet{layout.ExperimentAttribute: enums.INDEXED_VALUE_TYPE_KEYWORD, "Score": enums.INDEXED_VALUE_TYPE_DOUBLE},
 				attributesOf(declared(tt.start)), "what the worker's start creates")
 		})
 	}
@@ -468,7 +469,7 @@ func TestMissingError(t *testing.T) {
 		"ModelVersion":    enums.INDEXED_VALUE_TYPE_INT,
 		"ModelRegistered": enums.INDEXED_VALUE_TYPE_BOOL,
 	}, cause)
-	require.ErrorIs(t, err, ErrSearchAttributes)
+	require.ErrorIs(t, err, errSearchAttributes)
 	msg := err.Error()
 	assert.Contains(t, msg, "namespace ns lacks search attributes")
 	assert.Contains(t, msg, "request denied", "the cause")

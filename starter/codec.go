@@ -68,7 +68,7 @@ func (c *cli) codecServer(host string, port int, origin, tokenFile string) error
 	if err != nil {
 		return err
 	}
-	es, err := extstore.ExternalStorage(cfg.PluginOptions.ExternalStorage, cfg.PluginOptions.Azure)
+	es, err := extstore.ExternalStorage(cfg.ExternalStorage, cfg.Azure)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func (c *cli) codecServer(host string, port int, origin, tokenFile string) error
 		_ = srv.Shutdown(sctx)
 	}()
 	endpoint := "http://" + ln.Addr().String()
-	if !cfg.PluginOptions.ExternalStorage.Enabled {
+	if !cfg.ExternalStorage.Enabled {
 		fmt.Fprintf(c.stderr, "note: %s=off, so payloads pass through unchanged\n", extstore.EnvDriver)
 	}
 	if c.json() {

@@ -17,7 +17,8 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
-	"github.com/temporal-ml/runctx-pipeline/runctx"
+	"github.com/temporal-ml/runctx-pipeline/internal/app"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
@@ -25,18 +26,7 @@ import (
 const pipelineType = "TrainingPipeline"
 
 // listEntry is one pipeline in `starter list -o json`.
-type listEntry struct {
-	WorkflowID   string     `json:"workflow_id"`
-	RunID        string     `json:"run_id"`
-	Status       string     `json:"status"`
-	StartTime    time.Time  `json:"start_time"`
-	CloseTime    *time.Time `json:"close_time"`
-	Experiment   string     `json:"experiment"`
-	BestModel    string     `json:"best_model"`
-	Accuracy     float64    `json:"accuracy"`
-	Registered   bool       `json:"registered"`
-	ModelVersion int64      `json:"model_version"`
-}
+type listEntry = app.ListEntry
 
 // newListCmd is `starter list`: the pipelines of an experiment, newest
 // first, from the visibility store. Visibility is eventually consistent (on
@@ -146,7 +136,7 @@ func newListEntry(info *workflowpb.WorkflowExecutionInfo) (listEntry, error) {
 	}
 	fields := info.GetSearchAttributes().GetIndexedFields()
 	for name, target := range map[string]any{
-		runctx.ExperimentAttribute:    &e.Experiment,
+		layout.ExperimentAttribute:    &e.Experiment,
 		workflows.AttrBestModel:       &e.BestModel,
 		workflows.AttrAccuracy:        &e.Accuracy,
 		workflows.AttrModelRegistered: &e.Registered,

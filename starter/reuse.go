@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
-	"github.com/temporal-ml/runctx-pipeline/runctx"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 )
 
 // reuseOutput is one reuse entry as `starter reuse ls -o json` prints it.
@@ -24,7 +24,7 @@ type reuseOutput struct {
 	WorkflowID string             `json:"workflow_id"`
 	Version    string             `json:"version"`
 	Created    string             `json:"created"`
-	Data       []runctx.DataInput `json:"data"`
+	Data       []layout.DataInput `json:"data"`
 	Error      string             `json:"error,omitempty"`
 }
 
@@ -75,7 +75,7 @@ With -o json: one array of the removed entries' references.`,
 // reuseFolder returns the reference of the entries' folder, or of one
 // step's.
 func reuseFolder(runs, step string) (datastore.Ref, error) {
-	ref := runctx.ReuseEntryRef(runs, "x", "x")
+	ref := layout.ReuseEntryRef(runs, "x", "x")
 	folder := strings.TrimSuffix(ref, "/x/x.json")
 	if step != "" {
 		if err := datastore.ValidateName("step", step); err != nil {
@@ -118,7 +118,7 @@ func (c *cli) reuseLs(step string) error {
 		if step == "" {
 			o.Step = path.Dir(info.Name)
 		}
-		var e runctx.ReuseEntry
+		var e layout.ReuseEntry
 		if rc, _, err := store.Read(ctx, ref); err != nil {
 			o.Error = err.Error()
 		} else {

@@ -18,6 +18,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
+	"github.com/temporal-ml/runctx-pipeline/internal/settings"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
@@ -49,7 +51,7 @@ func pipelineFlags(fs *pflag.FlagSet) *workflows.PipelineInput {
 	fs.IntVar(&in.Folds, "folds", workflows.DefaultFolds, "cross-validation folds")
 	fs.Int64Var(&in.Seed, "seed", workflows.DefaultSeed, "seed of the train/validation split")
 	fs.Float64Var(&in.ValidationSize, "validation-size", workflows.DefaultValidationSize, "share of rows held out for validation")
-	fs.StringVar(&in.Outputs, "outputs", "", "datastore prefix for run outputs (default: the worker's, "+runctx.EnvRuns+" or "+runctx.DefaultRuns+")")
+	fs.StringVar(&in.Outputs, "outputs", "", "datastore prefix for run outputs (default: the worker's, "+settings.EnvRuns+" or "+settings.DefaultRuns+")")
 	fs.BoolVar(&in.NoReuse, "no-reuse", false, "train again even when an earlier run trained on the same data with the same settings")
 	fs.BoolVar(&in.NoPictures, "no-pictures", false, "skip the training step's confusion-matrix heatmaps and comparison plot")
 	return in
@@ -130,43 +132,100 @@ Exits 0 when the pipeline completed, 1 when it did not, 2 on a usage error.`,
 }
 
 func (c *cli) run(in workflows.PipelineInput, id string) error {
-	if err := checkInput(in); err != nil {
+	progress := newStepProgress(c.stderr)
+	var res workflows.PipelineResult
+	f, err := c.startAndFollow(launch{
+		check: func() error { return checkInput(in) }, experiment: in.Experiment, id: id,
+		options: func(id string) client.StartWorkflowOptions { return startOptions(id, in) },
+		kind:    "pipeline", workflow: workflows.TrainingPipeline, input: in,
+		every: 250 * time.Millisecond,
+		poll: func(ctx context.Context, tc client.Client, workflowID, runID string) {
+			pollSteps(ctx, tc, workflowID, runID, progress)
+		},
+	}, &res)
+	if err != nil {
 		return err
 	}
+	out := runOutput{WorkflowID: f.workflowID, RunID: f.runID, UIURL: f.uiURL, Status: f.status, Error: f.err}
+	if f.completed() {
+		out.BestModel, out.Accuracy = res.BestModel, res.Accuracy
+		out.Registered, out.ModelVersion, out.Reason = res.Registered, res.ModelVersion, res.Reason
+	}
+	return c.report(out.Status, f.started, out, func(w io.Writer) { printRun(w, out) })
+}
+
+// launch is a workflow that run and sweep start and follow to its end.
+type launch struct {
+	// check refuses a bad input with a usage error, before anything starts.
+	check func() error
+	// experiment names the workflow when id is empty:
+	// <experiment>-<time>-<random>.
+	experiment, id string
+	// options are the start options of the workflow with that ID.
+	options         func(id string) client.StartWorkflowOptions
+	kind            string // "pipeline" or "sweep", for messages
+	workflow, input any
+	// what follows the workflow ID on the "started" line, if anything.
+	what string
+	// poll shows the workflow's progress, every so often.
+	every time.Duration
+	poll  func(ctx context.Context, tc client.Client, workflowID, runID string)
+}
+
+// followed is how a launched workflow ended.
+type followed struct {
+	workflowID, runID, uiURL string
+	// status is the workflow's status as the temporal CLI names it; err
+	// the root cause of its failure.
+	status, err string
+	started     time.Time
+}
+
+func (f followed) completed() bool {
+	return f.status == enums.WORKFLOW_EXECUTION_STATUS_COMPLETED.String()
+}
+
+// startAndFollow checks and starts l, says so on stderr with the run's
+// Web UI address, follows it (l.poll, and a warning when no worker takes
+// its tasks) until it ends, and decodes its result into res. Its error is
+// one of the input, the connection or the start; how the workflow ended is
+// in followed.
+func (c *cli) startAndFollow(l launch, res any) (followed, error) {
+	if err := l.check(); err != nil {
+		return followed{}, err
+	}
+	id := l.id
 	if id == "" {
-		id = newWorkflowID(in.Experiment)
+		id = newWorkflowID(l.experiment)
 	}
 	cfg, tc, err := c.connect()
 	if err != nil {
-		return err
+		return followed{}, err
 	}
 	defer tc.Close()
 
 	ctx := context.Background()
-	started := time.Now()
-	we, err := tc.ExecuteWorkflow(ctx, startOptions(id, in), workflows.TrainingPipeline, in)
+	f := followed{started: time.Now()}
+	we, err := tc.ExecuteWorkflow(ctx, l.options(id), l.workflow, l.input)
 	if err != nil {
-		return fmt.Errorf("start pipeline: %w", err)
+		return followed{}, fmt.Errorf("start %s: %w", l.kind, err)
 	}
-	out := runOutput{WorkflowID: we.GetID(), RunID: we.GetRunID(), UIURL: cfg.RunURL(we.GetID(), we.GetRunID())}
-	fmt.Fprintf(c.stderr, "started %s\n  %s\n", out.WorkflowID, out.UIURL)
-	progress := newStepProgress(c.stderr)
-	stop := follow(ctx, 250*time.Millisecond, func(ctx context.Context) { pollSteps(ctx, tc, out.WorkflowID, out.RunID, progress) })
+	f.workflowID, f.runID, f.uiURL = we.GetID(), we.GetRunID(), cfg.RunURL(we.GetID(), we.GetRunID())
+	fmt.Fprintf(c.stderr, "started %s%s\n  %s\n", f.workflowID, l.what, f.uiURL)
+	stop := follow(ctx, l.every, func(ctx context.Context) { l.poll(ctx, tc, f.workflowID, f.runID) })
 	wctx, noWorkerDone := context.WithCancel(ctx)
-	go warnWithoutWorker(wctx, tc, cfg.Namespace(), out.WorkflowID, out.RunID, c.stderr)
+	go warnWithoutWorker(wctx, tc, cfg.Namespace(), f.workflowID, f.runID, c.stderr)
 
-	var res workflows.PipelineResult
-	err = we.Get(ctx, &res)
+	err = we.Get(ctx, res)
 	noWorkerDone()
 	stop()
 	if err != nil {
-		out.Status, out.Error = closedStatus(ctx, tc, out.WorkflowID, out.RunID), rootCause(err)
+		// The latest run of the ID: a sweep continues as new.
+		f.status, f.err = closedStatus(ctx, tc, f.workflowID, ""), rootCause(err)
 	} else {
-		out.Status = enums.WORKFLOW_EXECUTION_STATUS_COMPLETED.String()
-		out.BestModel, out.Accuracy = res.BestModel, res.Accuracy
-		out.Registered, out.ModelVersion, out.Reason = res.Registered, res.ModelVersion, res.Reason
+		f.status = enums.WORKFLOW_EXECUTION_STATUS_COMPLETED.String()
 	}
-	return c.report(out.Status, started, out, func(w io.Writer) { printRun(w, out) })
+	return f, nil
 }
 
 // report ends a command that followed a workflow to its end: it says on
@@ -279,7 +338,7 @@ func headline(s runctx.StepInfo) string {
 		parts = append(parts, s.Reason)
 	}
 	if s.ReusedFrom != "" {
-		parts = append(parts, "reused from "+runctx.ReusedFromName(s.Name, s.ReusedFrom))
+		parts = append(parts, "reused from "+layout.ReusedFromName(s.Name, s.ReusedFrom))
 	}
 	if len(parts) == 0 {
 		return ""

@@ -19,6 +19,7 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 	"github.com/temporal-ml/runctx-pipeline/internal/pipelinefile"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
@@ -46,7 +47,7 @@ type showStep struct {
 	Tags              map[string]string                 `json:"tags"`
 	Properties        map[string]string                 `json:"properties"`
 	Metrics           map[string][]float64              `json:"metrics"`
-	Tables            map[string]runctx.Table           `json:"tables"`
+	Tables            map[string]map[string][]any       `json:"tables"`
 	ConfusionMatrices map[string]runctx.ConfusionMatrix `json:"confusion_matrices"`
 	Images            map[string]string                 `json:"images"` // name → reference of the PNG
 	Record            string                            `json:"record,omitempty"`
@@ -98,7 +99,7 @@ func (c *cli) show(workflowID, saveImages string) error {
 		return err
 	}
 	if saveImages != "" {
-		if out.SavedImages, err = saveShowImages(ctx, runctx.NewStorage(cfg.Plugin.Store()), out, saveImages); err != nil {
+		if out.SavedImages, err = saveShowImages(ctx, cfg.Plugin.Store(), out, saveImages); err != nil {
 			return err
 		}
 	}
@@ -112,7 +113,7 @@ func (c *cli) show(workflowID, saveImages string) error {
 // saveShowImages writes each step's images to dir as
 // <workflow-id>_<step>_<image>.png, each part sanitised, and returns the
 // files' paths.
-func saveShowImages(ctx context.Context, store runctx.Storage, out *showOutput, dir string) ([]string, error) {
+func saveShowImages(ctx context.Context, store datastore.Resolver, out *showOutput, dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("--save-images: %w", err)
 	}
@@ -129,8 +130,12 @@ func saveShowImages(ctx context.Context, store runctx.Storage, out *showOutput, 
 	return saved, nil
 }
 
-func copyImage(ctx context.Context, store runctx.Storage, ref, file string) error {
-	rc, err := store.Get(ctx, ref)
+func copyImage(ctx context.Context, store datastore.Resolver, ref, file string) error {
+	parsed, err := datastore.ParseRef(ref)
+	if err != nil {
+		return err
+	}
+	rc, _, err := store.Read(ctx, parsed)
 	if err != nil {
 		return err
 	}
@@ -179,7 +184,7 @@ func loadShow(ctx context.Context, c client.Client, plugin *runctx.Plugin, workf
 		Metrics:    map[string][]float64{},
 	}
 	dc := converter.GetDefaultDataConverter()
-	for key, dst := range map[string]*map[string]string{runctx.MemoTags: &out.Tags, runctx.MemoProperties: &out.Properties} {
+	for key, dst := range map[string]*map[string]string{layout.MemoTags: &out.Tags, layout.MemoProperties: &out.Properties} {
 		if p, ok := info.GetMemo().GetFields()[key]; ok {
 			if err := dc.FromPayload(p, dst); err != nil {
 				return nil, fmt.Errorf("memo %s of %s: %w", key, workflowID, err)
@@ -216,14 +221,14 @@ func loadShow(ctx context.Context, c client.Client, plugin *runctx.Plugin, workf
 			if runs == "" {
 				runs = plugin.Runs()
 			}
-			prefix := runctx.PipelineOutputs(runs, in.WithDefaults().Experiment, workflowID)
+			prefix := layout.PipelineOutputs(runs, in.WithDefaults().Experiment, workflowID)
 			for _, name := range []string{activities.StepTrain, activities.StepLookup, activities.StepRegister} {
-				steps = append(steps, runctx.StepInfo{Name: name, RunID: runctx.StepRunID(workflowID, name), RecordRef: runctx.StepRecordRef(prefix, name)})
+				steps = append(steps, runctx.StepInfo{Name: name, RunID: layout.StepRunID(workflowID, name), RecordRef: layout.StepRecordRef(prefix, name)})
 			}
 		}
 	}
 
-	rs := runctx.NewStorage(plugin.Store())
+	rs := plugin.Store()
 	for _, s := range steps {
 		st := showStep{Name: s.Name, RunID: s.RunID, Status: s.Status, Reason: s.Reason, ReusedFrom: s.ReusedFrom, Tags: s.Tags, Properties: s.Properties, Metrics: map[string][]float64{}, Images: map[string]string{}}
 		for k, v := range s.Metrics {
@@ -286,10 +291,10 @@ func closedScriptSteps(ctx context.Context, c client.Client, workflowID, runID, 
 	for _, j := range res.Jobs {
 		ended[j.Name] = j
 	}
-	prefix := runctx.PipelineOutputs(runs, pl.Experiment, workflowID)
+	prefix := layout.PipelineOutputs(runs, pl.Experiment, workflowID)
 	var steps []runctx.StepInfo
 	for _, j := range pl.Jobs {
-		st := runctx.StepInfo{Name: j.Name, RunID: runctx.StepRunID(workflowID, j.Name), RecordRef: runctx.StepRecordRef(prefix, j.Name)}
+		st := runctx.StepInfo{Name: j.Name, RunID: layout.StepRunID(workflowID, j.Name), RecordRef: layout.StepRecordRef(prefix, j.Name)}
 		if r, ok := ended[j.Name]; ok && r.Status == workflows.JobSkipped {
 			st.Status, st.Reason = r.Status, r.Reason
 		}
@@ -327,7 +332,7 @@ func printShow(w io.Writer, out *showOutput) {
 			fmt.Fprintf(w, ": %s", s.Reason)
 		}
 		if s.ReusedFrom != "" {
-			fmt.Fprintf(w, ": reused from %s", runctx.ReusedFromName(s.Name, s.ReusedFrom))
+			fmt.Fprintf(w, ": reused from %s", layout.ReusedFromName(s.Name, s.ReusedFrom))
 		}
 		fmt.Fprintln(w)
 		printMaps(w, "  ", s.Tags, s.Properties, s.Metrics)

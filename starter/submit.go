@@ -16,6 +16,7 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/internal/app"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 	"github.com/temporal-ml/runctx-pipeline/internal/pipelinefile"
 	"github.com/temporal-ml/runctx-pipeline/internal/snapshot"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
@@ -126,7 +127,7 @@ func (c *cli) submit(dir, script, experiment, command, id string, inputFlags, ou
 		return usagef("--script %s is not a file of the snapshot of %s", script, abs)
 	}
 	job := pipelinefile.Job{
-		Name: runctx.ScriptName(script), Code: abs, Snapshot: m.Hash, Command: command, Script: script, Arguments: args,
+		Name: layout.ScriptStepName(script), Code: abs, Snapshot: m.Hash, Command: command, Script: script, Arguments: args,
 		Inputs: map[string]pipelinefile.Binding{}, Outputs: outputs, AllowReuse: !noReuse,
 	}
 	for name, ref := range inputs {
@@ -173,7 +174,7 @@ func (c *cli) runScripts(pl pipelinefile.Pipeline, id string, scanned map[string
 	out := &run.scriptsOutput
 	out.WorkflowID, out.RunID, out.UIURL = we.GetID(), we.GetRunID(), cfg.RunURL(we.GetID(), we.GetRunID())
 	if len(pl.Jobs) == 1 {
-		out.StepRunID, out.Snapshot = runctx.StepRunID(we.GetID(), pl.Jobs[0].Name), pl.Jobs[0].Snapshot
+		out.StepRunID, out.Snapshot = layout.StepRunID(we.GetID(), pl.Jobs[0].Name), pl.Jobs[0].Snapshot
 	}
 	fmt.Fprintf(c.stderr, "started %s\n  %s\n", out.WorkflowID, out.UIURL)
 	progress := newStepProgress(c.stderr)

@@ -152,45 +152,32 @@ func checkSweep(in workflows.SweepInput) error {
 
 func (c *cli) sweep(in workflows.SweepInput, id string) error {
 	in.Space = in.Space.Normalize()
-	if err := checkSweep(in); err != nil {
-		return err
-	}
-	if id == "" {
-		id = newWorkflowID(in.Experiment)
-	}
-	cfg, tc, err := c.connect()
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	ctx := context.Background()
-	started := time.Now()
-	we, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                    id,
-		TaskQueue:             workflows.TaskQueue,
-		TypedSearchAttributes: runctx.ExperimentSearchAttributes(in.Experiment),
-		StaticSummary:         fmt.Sprintf("%s: sweep %s, %d trials (%s)", in.Experiment, in.Space.Model, in.Space.Trials, in.Space.Sampling),
-		StaticDetails: fmt.Sprintf("**model** %s  \n**sampling** %s, %d trials, seed %d  \n**early termination** %s  \n**max concurrent** %d  \n**data** %s",
-			in.Space.Model, in.Space.Sampling, in.Space.Trials, in.Space.Seed, in.Policy, in.MaxConcurrent, in.Data),
-	}, workflows.HyperparameterSweep, in)
-	if err != nil {
-		return fmt.Errorf("start sweep: %w", err)
-	}
-	out := sweepOutput{WorkflowID: we.GetID(), RunID: we.GetRunID(), UIURL: cfg.RunURL(we.GetID(), we.GetRunID())}
-	fmt.Fprintf(c.stderr, "started %s: %d trials of %s\n  %s\n", out.WorkflowID, in.Space.Trials, in.Space.Model, out.UIURL)
 	last := ""
-	stop := follow(ctx, time.Second, func(ctx context.Context) { pollSweep(ctx, tc, out.WorkflowID, &last, c.stderr) })
-	wctx, noWorkerDone := context.WithCancel(ctx)
-	go warnWithoutWorker(wctx, tc, cfg.Namespace(), out.WorkflowID, out.RunID, c.stderr)
-
 	var res workflows.SweepResult
-	err = we.Get(ctx, &res)
-	noWorkerDone()
-	stop()
+	f, err := c.startAndFollow(launch{
+		check: func() error { return checkSweep(in) }, experiment: in.Experiment, id: id,
+		options: func(id string) client.StartWorkflowOptions {
+			return client.StartWorkflowOptions{
+				ID:                    id,
+				TaskQueue:             workflows.TaskQueue,
+				TypedSearchAttributes: runctx.ExperimentSearchAttributes(in.Experiment),
+				StaticSummary:         fmt.Sprintf("%s: sweep %s, %d trials (%s)", in.Experiment, in.Space.Model, in.Space.Trials, in.Space.Sampling),
+				StaticDetails: fmt.Sprintf("**model** %s  \n**sampling** %s, %d trials, seed %d  \n**early termination** %s  \n**max concurrent** %d  \n**data** %s",
+					in.Space.Model, in.Space.Sampling, in.Space.Trials, in.Space.Seed, in.Policy, in.MaxConcurrent, in.Data),
+			}
+		},
+		kind: "sweep", workflow: workflows.HyperparameterSweep, input: in,
+		what:  fmt.Sprintf(": %d trials of %s", in.Space.Trials, in.Space.Model),
+		every: time.Second,
+		poll: func(ctx context.Context, tc client.Client, workflowID, _ string) {
+			pollSweep(ctx, tc, workflowID, &last, c.stderr)
+		},
+	}, &res)
 	if err != nil {
-		out.Status, out.Error = closedStatus(ctx, tc, out.WorkflowID, ""), rootCause(err)
-	} else {
-		out.Status = enums.WORKFLOW_EXECUTION_STATUS_COMPLETED.String()
+		return err
+	}
+	out := sweepOutput{WorkflowID: f.workflowID, RunID: f.runID, UIURL: f.uiURL, Status: f.status, Error: f.err}
+	if f.completed() {
 		out.Trials, out.Registered, out.ModelVersion, out.Reason = res.Trials, res.Registered, res.ModelVersion, res.Reason
 		if res.Best != nil {
 			out.Best = &sweepBest{TrialID: res.Best.TrialID, Params: res.Best.Params, Accuracy: res.Best.Accuracy}
@@ -199,7 +186,7 @@ func (c *cli) sweep(in workflows.SweepInput, id string) error {
 	if out.Trials == nil {
 		out.Trials = []workflows.TrialRecord{}
 	}
-	return c.report(out.Status, started, out, func(w io.Writer) { printSweep(w, out) })
+	return c.report(out.Status, f.started, out, func(w io.Writer) { printSweep(w, out) })
 }
 
 // pollSweep prints the sweep's progress on w when it differs from *last.

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/temporal-ml/runctx-pipeline/internal/app"
 	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
@@ -82,18 +83,7 @@ func starterCmd(t *testing.T, args ...string) *exec.Cmd {
 }
 
 // listed is one pipeline of `starter list -o json`.
-type listed struct {
-	WorkflowID   string     `json:"workflow_id"`
-	RunID        string     `json:"run_id"`
-	Status       string     `json:"status"`
-	StartTime    time.Time  `json:"start_time"`
-	CloseTime    *time.Time `json:"close_time"`
-	Experiment   string     `json:"experiment"`
-	BestModel    string     `json:"best_model"`
-	Accuracy     float64    `json:"accuracy"`
-	Registered   bool       `json:"registered"`
-	ModelVersion int        `json:"model_version"`
-}
+type listed = app.ListEntry
 
 // starterList runs `starter list -o json` with args and decodes its one
 // JSON value.
@@ -131,7 +121,7 @@ func TestListFiltersByExperimentAndQuery(t *testing.T) {
 	assert.Equal(t, res.BestModel, got.BestModel)
 	assert.Equal(t, res.Accuracy, got.Accuracy)
 	assert.Equal(t, res.Registered, got.Registered)
-	assert.Equal(t, res.ModelVersion, got.ModelVersion)
+	assert.EqualValues(t, res.ModelVersion, got.ModelVersion)
 	require.NotNil(t, got.CloseTime)
 	assert.False(t, got.CloseTime.Before(got.StartTime))
 

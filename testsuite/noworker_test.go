@@ -20,7 +20,7 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/internal/app"
-	"github.com/temporal-ml/runctx-pipeline/runctx"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
@@ -118,7 +118,7 @@ func TestRunWarnsWithoutWorker(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ns := newNamespace(t)
 			_, err := stack.client.OperatorService().AddSearchAttributes(context.Background(), &operatorservice.AddSearchAttributesRequest{
-				Namespace: ns, SearchAttributes: map[string]enums.IndexedValueType{runctx.ExperimentAttribute: enums.INDEXED_VALUE_TYPE_KEYWORD},
+				Namespace: ns, SearchAttributes: map[string]enums.IndexedValueType{layout.ExperimentAttribute: enums.INDEXED_VALUE_TYPE_KEYWORD},
 			})
 			require.NoError(t, err)
 			says := tc.says

@@ -16,7 +16,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
-	"github.com/temporal-ml/runctx-pipeline/runctx"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
@@ -117,7 +117,7 @@ func TestPipelineThresholdAboveOneSkipsRegistration(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, res.Registered)
 	// The reuse lookup before the training step, the step, the champion lookup; no registration.
-	assert.Equal(t, []string{"local:" + runctx.ReuseLookupActivity, "Train", "local:LookupChampion"}, activityTypes(t, run), "no register-model step in the history")
+	assert.Equal(t, []string{"local:" + layout.ReuseLookupActivity, "Train", "local:LookupChampion"}, activityTypes(t, run), "no register-model step in the history")
 	sa, _ := describe(t, run)
 	assert.Equal(t, false, sa["ModelRegistered"])
 	v, err := stack.registry.Champion(context.Background(), "it-threshold")

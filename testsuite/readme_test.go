@@ -18,6 +18,8 @@ import (
 	"go.temporal.io/api/enums/v1"
 
 	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
+	"github.com/temporal-ml/runctx-pipeline/internal/settings"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 )
 
@@ -101,8 +103,8 @@ func TestReadmeProgram(t *testing.T) {
 	assert.Equal(t, []string{"Train", "Deploy"}, activityTypes(t, stack.client.GetWorkflow(context.Background(), workflowID, "")))
 
 	// The train step's record is in Azurite, under the default runs root.
-	ref := runctx.StepRecordRef(runctx.PipelineOutputs(runctx.DefaultRuns, "my-experiment", workflowID), "train")
-	rec, err := runctx.ReadRecord(context.Background(), runctx.NewStorage(stack.store), ref)
+	ref := layout.StepRecordRef(layout.PipelineOutputs(settings.DefaultRuns, "my-experiment", workflowID), "train")
+	rec, err := runctx.ReadRecord(context.Background(), stack.store, ref)
 	require.NoError(t, err)
 	assert.Equal(t, runctx.StatusCompleted, rec.Status)
 	require.Len(t, rec.Metrics["accuracy"], 1)

@@ -21,6 +21,8 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
+	"github.com/temporal-ml/runctx-pipeline/internal/settings"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
@@ -53,7 +55,7 @@ func trainStep(t *testing.T, res workflows.PipelineResult) runctx.StepInfo {
 
 func readRecord(t *testing.T, ref string) *runctx.Record {
 	t.Helper()
-	rec, err := runctx.ReadRecord(context.Background(), runctx.NewStorage(stack.store), ref)
+	rec, err := runctx.ReadRecord(context.Background(), stack.store, ref)
 	require.NoError(t, err)
 	return rec
 }
@@ -61,7 +63,7 @@ func readRecord(t *testing.T, ref string) *runctx.Record {
 // reuseEntries lists the training step's reuse entries whose data is ref.
 func reuseEntries(t *testing.T, data string) []string {
 	t.Helper()
-	prefix, err := datastore.ParsePrefix(runctx.ReuseEntryRef(runctx.DefaultRuns, activities.StepTrain, "x"))
+	prefix, err := datastore.ParsePrefix(layout.ReuseEntryRef(settings.DefaultRuns, activities.StepTrain, "x"))
 	require.NoError(t, err)
 	infos, err := stack.store.Blob.List(context.Background(), prefix.Container, strings.TrimSuffix(prefix.Path, "x.json"))
 	require.NoError(t, err)
@@ -115,7 +117,7 @@ func TestStepReuse(t *testing.T) {
 	from := firstRun.GetID() + "/" + activities.StepTrain
 	assert.Equal(t, "train: six classifiers on "+data, activitySummary(t, firstRun, activities.StepTrain), "a step that ran keeps its summary")
 	assert.Equal(t, "train: reused from "+from, activitySummary(t, secondRun, activities.StepTrain))
-	assert.Equal(t, from, runctx.ReusedFromName(reused.Name, reused.ReusedFrom))
+	assert.Equal(t, from, layout.ReusedFromName(reused.Name, reused.ReusedFrom))
 	assert.Equal(t, runctx.StatusReused, reused.Status)
 	assert.Equal(t, computed.RunID, reused.ReusedFrom)
 	assert.NotEqual(t, computed.RunID, reused.RunID, "a reused step is a child run of the new pipeline")

@@ -45,7 +45,7 @@ func TestRetriedStepRecordsOnce(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, attempts)
 
-	rec, err := runctx.ReadRecord(context.Background(), runctx.NewStorage(stack.store), res.TrainRecord)
+	rec, err := runctx.ReadRecord(context.Background(), stack.store, res.TrainRecord)
 	require.NoError(t, err)
 	assert.Equal(t, runctx.StatusCompleted, rec.Status)
 	assert.EqualValues(t, 2, rec.Attempt)
@@ -79,7 +79,7 @@ func TestHistorySizeDoesNotGrowWithLoggedValues(t *testing.T) {
 		})
 		run, res, err := runPipeline(t, tq, workflows.PipelineInput{Experiment: "iris", ModelName: "it-bulk", Data: irisRef, Threshold: 1.01, NoReuse: true})
 		require.NoError(t, err)
-		rec, err := runctx.ReadRecord(context.Background(), runctx.NewStorage(stack.store), res.TrainRecord)
+		rec, err := runctx.ReadRecord(context.Background(), stack.store, res.TrainRecord)
 		require.NoError(t, err)
 		require.Len(t, rec.Metrics["loss"], n, "every value is in the stored record")
 

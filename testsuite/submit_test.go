@@ -41,7 +41,7 @@ func scriptWorker(t *testing.T) (string, client.Client) {
 	t.Helper()
 	ns := newNamespace(t)
 	plugin, err := runctx.NewPlugin(runctx.PluginOptions{Store: stack.store, ParentLinger: 200 * time.Millisecond,
-		Script: runctx.ScriptOptions{Snapshots: true, Dir: t.TempDir(), KillGrace: time.Second, Client: filepath.Join(repoRoot(t), "python")}})
+		ScriptSnapshots: true, ScriptDir: t.TempDir(), ScriptKillGrace: time.Second, ScriptClient: filepath.Join(repoRoot(t), "python")})
 	require.NoError(t, err)
 	opts := stack.server.ClientOptions()
 	opts.Namespace, opts.Plugins = ns, []client.Plugin{plugin}

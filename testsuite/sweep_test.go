@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/sweep"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
@@ -92,10 +93,10 @@ func TestSweepGrid(t *testing.T) {
 	assert.Equal(t, best.TrialID, sa[workflows.AttrBestModel])
 	assert.InDelta(t, best.Accuracy, sa[workflows.AttrAccuracy], 1e-12)
 	assert.Equal(t, true, sa[workflows.AttrModelRegistered])
-	assert.Equal(t, "SVM", memo[runctx.MemoTags][activities.TagBestModel])
+	assert.Equal(t, "SVM", memo[layout.MemoTags][activities.TagBestModel])
 
 	// The best trial's run: its fold series and its confusion matrix.
-	rec, err := runctx.ReadRecord(context.Background(), runctx.NewStorage(stack.store), best.RecordRef)
+	rec, err := runctx.ReadRecord(context.Background(), stack.store, best.RecordRef)
 	require.NoError(t, err)
 	require.Len(t, rec.Metrics[activities.MetricCVScore], 3)
 	assert.Len(t, rec.ConfusionMatrices, 1)

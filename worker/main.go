@@ -68,7 +68,7 @@ func run(z *zap.Logger) error {
 	}
 	z.Info("worker started", zap.String("task_queue", workflows.TaskQueue), zap.String("namespace", cfg.Namespace()),
 		zap.Duration("stop_timeout", cfg.StopTimeout),
-		zap.Strings("script_roots", cfg.PluginOptions.Script.Roots), zap.Bool("script_snapshots", cfg.PluginOptions.Script.Snapshots))
+		zap.Strings("script_roots", cfg.Script.Roots), zap.Bool("script_snapshots", cfg.Script.Snapshots))
 	// worker.InterruptCh closes on SIGINT or SIGTERM; Stop then stops
 	// polling and waits up to cfg.StopTimeout for the running steps.
 	select {

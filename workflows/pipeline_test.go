@@ -137,12 +137,12 @@ func (s *PipelineSuite) TestParentTagBecomesSearchAttribute() {
 	})
 	// A step's parent update, as runctx sends it while the step runs.
 	s.env.RegisterDelayedCallback(func() {
-		s.env.UpdateWorkflow(runctx.UpdateParent, "u1", &testsuite.TestUpdateCallback{
+		s.env.UpdateWorkflow("runctx.parent", "u1", &testsuite.TestUpdateCallback{
 			OnReject:   func(err error) { s.Fail("rejected", err.Error()) },
 			OnAccept:   func() {},
 			OnComplete: func(_ any, err error) { s.NoError(err) },
 		}, runctx.ParentChange{Step: "wf_train", Tags: map[string]string{"best_model": "KNN", "accuracy": "0.93"}, Properties: map[string]string{"accuracy": "0.93"}})
-		s.env.UpdateWorkflow(runctx.UpdateParent, "u2", &testsuite.TestUpdateCallback{
+		s.env.UpdateWorkflow("runctx.parent", "u2", &testsuite.TestUpdateCallback{
 			OnReject:   func(err error) { s.ErrorContains(err, `"accuracy" is "0.93", not "0.5"`) },
 			OnAccept:   func() { s.Fail("a second, different property must be refused") },
 			OnComplete: func(any, error) {},
@@ -222,7 +222,7 @@ func (s *PipelineSuite) TestParentChangesInTheSummary() {
 			}
 			if tt.sentBefore != nil {
 				s.env.RegisterDelayedCallback(func() {
-					s.env.UpdateWorkflow(runctx.UpdateParent, tt.sentBefore.ID, &testsuite.TestUpdateCallback{
+					s.env.UpdateWorkflow("runctx.parent", tt.sentBefore.ID, &testsuite.TestUpdateCallback{
 						OnReject: func(err error) { s.Fail("rejected", err.Error()) }, OnAccept: func() {},
 						OnComplete: func(_ any, err error) { s.NoError(err) },
 					}, *tt.sentBefore)

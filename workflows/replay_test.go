@@ -5,43 +5,23 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/temporal-ml/runctx-pipeline/runctx"
+	"github.com/temporal-ml/runctx-pipeline/internal/replaytest"
 )
 
 // historyFiles are the committed histories of real pipelines on the dev
 // server: one that registered, one that skipped registration, one that
 // failed on bad data. See README "Replay tests" for when to add one.
 func historyFiles(t *testing.T) []string {
-	files, err := filepath.Glob(filepath.Join("..", "testsuite", "histories", "*.json"))
-	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(files), 3, "testsuite/histories holds the registered, skipped and bad-data histories")
-	return files
-}
-
-// newReplayer returns a replayer with the run-context plugin, as a user
-// builds one.
-func newReplayer(t *testing.T) worker.WorkflowReplayer {
-	plugin, err := runctx.NewPlugin(runctx.PluginOptions{})
-	require.NoError(t, err)
-	r, err := worker.NewWorkflowReplayerWithOptions(worker.WorkflowReplayerOptions{Plugins: []worker.Plugin{plugin}})
-	require.NoError(t, err)
-	return r
+	return replaytest.Histories(t, filepath.Join("..", "testsuite", "histories", "*.json"), 3)
 }
 
 // TestReplayHistories replays every committed history against the current
 // workflow code; a non-deterministic change fails it.
 func TestReplayHistories(t *testing.T) {
-	for _, f := range historyFiles(t) {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			r := newReplayer(t)
-			r.RegisterWorkflow(TrainingPipeline)
-			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
-		})
-	}
+	replaytest.Replay(t, "", historyFiles(t), func(r worker.WorkflowReplayer) { r.RegisterWorkflow(TrainingPipeline) }, false)
 }
 
 // TestReplayCatchesNonDeterminism shows the replay test can fail: copies of
@@ -64,15 +44,8 @@ func TestReplayCatchesNonDeterminism(t *testing.T) {
 		},
 	}
 	for name, wf := range changed {
-		for _, f := range historyFiles(t) {
-			t.Run(name+"/"+filepath.Base(f), func(t *testing.T) {
-				r := newReplayer(t)
-				r.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: "TrainingPipeline"})
-				err := r.ReplayWorkflowHistoryFromJSONFile(nil, f)
-				require.Error(t, err)
-				// TMPRL1100 is the SDK's code for a non-determinism error.
-				require.Contains(t, err.Error(), "TMPRL1100")
-			})
-		}
+		replaytest.Replay(t, name, historyFiles(t), func(r worker.WorkflowReplayer) {
+			r.RegisterWorkflowWithOptions(wf, workflow.RegisterOptions{Name: "TrainingPipeline"})
+		}, true)
 	}
 }

@@ -19,8 +19,8 @@ import (
 // best_model and accuracy shows in the Web UI as the reference does.
 func init() {
 	runctx.Declare(ScriptPipeline,
-		runctx.KeywordAttribute(activities.TagBestModel, AttrBestModel),
-		runctx.FloatAttribute(activities.TagAccuracy, AttrAccuracy),
+		runctx.Attribute[string](activities.TagBestModel, AttrBestModel),
+		runctx.Attribute[float64](activities.TagAccuracy, AttrAccuracy),
 	)
 }
 
@@ -164,7 +164,7 @@ func (s *scriptRun) step(j pipelinefile.Job) runctx.ScriptStep {
 		Inputs: inputs, Outputs: j.Outputs, Env: j.Env, Reuse: j.AllowReuse, Summary: truncate(summary, 200),
 	}
 	// Without retries a failing script is not run again, but a step whose
-	// worker died is (runctx.DefaultScriptRetryPolicy); with them, any
+	// worker died is (runctx's default script retry policy); with them, any
 	// failure is.
 	if j.Retries > 0 {
 		st.RetryPolicy = &temporal.RetryPolicy{InitialInterval: time.Second, MaximumAttempts: int32(j.Retries + 1)}

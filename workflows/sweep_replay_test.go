@@ -5,8 +5,10 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/temporal-ml/runctx-pipeline/internal/replaytest"
 	"github.com/temporal-ml/runctx-pipeline/sweep"
 )
 
@@ -14,22 +16,13 @@ import (
 // (testsuite's sweep tests write them with SWEEP_EXPORT_HISTORIES): a grid
 // sweep, a random sweep with early termination, and a cancelled sweep.
 func sweepHistories(t *testing.T) []string {
-	files, err := filepath.Glob(filepath.Join("testdata", "sweep-*.json"))
-	require.NoError(t, err)
-	require.GreaterOrEqual(t, len(files), 3, "workflows/testdata holds the grid, early-termination and cancelled sweeps")
-	return files
+	return replaytest.Histories(t, filepath.Join("testdata", "sweep-*.json"), 3)
 }
 
 // TestReplaySweepHistories replays the committed sweeps against the current
 // workflow code.
 func TestReplaySweepHistories(t *testing.T) {
-	for _, f := range sweepHistories(t) {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			r := newReplayer(t)
-			r.RegisterWorkflow(HyperparameterSweep)
-			require.NoError(t, r.ReplayWorkflowHistoryFromJSONFile(nil, f))
-		})
-	}
+	replaytest.Replay(t, "", sweepHistories(t), func(r worker.WorkflowReplayer) { r.RegisterWorkflow(HyperparameterSweep) }, false)
 }
 
 // TestReplaySweepCatchesPolicyChange: a sweep that decides differently
@@ -40,7 +33,7 @@ func TestReplaySweepCatchesPolicyChange(t *testing.T) {
 		in.Policy = sweep.Policy{Kind: sweep.Bandit, SlackFactor: 0.0001, Interval: 1}
 		return HyperparameterSweep(ctx, in)
 	}
-	r := newReplayer(t)
+	r := replaytest.NewReplayer(t)
 	r.RegisterWorkflowWithOptions(changed, workflow.RegisterOptions{Name: "HyperparameterSweep"})
 	err := r.ReplayWorkflowHistoryFromJSONFile(nil, filepath.Join("testdata", "sweep-grid.json"))
 	require.Error(t, err)

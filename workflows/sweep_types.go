@@ -12,10 +12,10 @@ import (
 // attributes as the pipeline's (the dev server allows few).
 func init() {
 	runctx.Declare(HyperparameterSweep,
-		runctx.KeywordAttribute(TagBestTrial, AttrBestModel),
-		runctx.FloatAttribute(activities.TagAccuracy, AttrAccuracy),
-		runctx.BoolAttribute(TagModelRegistered, AttrModelRegistered),
-		runctx.IntAttribute(TagModelVersion, AttrModelVersion),
+		runctx.Attribute[string](TagBestTrial, AttrBestModel),
+		runctx.Attribute[float64](activities.TagAccuracy, AttrAccuracy),
+		runctx.Attribute[bool](TagModelRegistered, AttrModelRegistered),
+		runctx.Attribute[int64](TagModelVersion, AttrModelVersion),
 	)
 }
 

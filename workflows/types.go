@@ -37,14 +37,14 @@ const (
 // The pipeline's tags and the typed search attributes they become.
 func init() {
 	runctx.Declare(TrainingPipeline,
-		runctx.KeywordAttribute(activities.TagBestModel, AttrBestModel),
-		runctx.FloatAttribute(activities.TagAccuracy, AttrAccuracy),
-		runctx.BoolAttribute(TagModelRegistered, AttrModelRegistered),
-		runctx.IntAttribute(TagModelVersion, AttrModelVersion),
+		runctx.Attribute[string](activities.TagBestModel, AttrBestModel),
+		runctx.Attribute[float64](activities.TagAccuracy, AttrAccuracy),
+		runctx.Attribute[bool](TagModelRegistered, AttrModelRegistered),
+		runctx.Attribute[int64](TagModelVersion, AttrModelVersion),
 	)
 }
 
-// Search attributes of the pipeline, besides runctx.ExperimentAttribute.
+// Search attributes of the pipeline, besides layout.ExperimentAttribute.
 const (
 	AttrBestModel       = "BestModel"
 	AttrAccuracy        = "Accuracy"

@@ -22,6 +22,8 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
+	"github.com/temporal-ml/runctx-pipeline/internal/settings"
 	"github.com/temporal-ml/runctx-pipeline/ml"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 )
@@ -155,13 +157,13 @@ func starter(t *testing.T, args ...string) (output, int) {
 func checkBest(t *testing.T, out output) {
 	t.Helper()
 	ctx := context.Background()
-	outputs := runctx.PipelineOutputs(runctx.DefaultRuns, Experiment, out.WorkflowID)
+	outputs := layout.PipelineOutputs(settings.DefaultRuns, Experiment, out.WorkflowID)
 	val := readDataset(t, outputs+"/prepare/validation.csv")
 	require.Len(t, val.X, 30)
 	best, bestAcc := "", -1.0
 	for _, model := range ml.Names {
 		step := outputs + "/train-" + model
-		rec, err := runctx.ReadRecord(ctx, runctx.NewStorage(stack.store), runctx.StepRecordRef(outputs, "train-"+model))
+		rec, err := runctx.ReadRecord(ctx, stack.store, layout.StepRecordRef(outputs, "train-"+model))
 		require.NoError(t, err)
 		require.Equal(t, runctx.StatusCompleted, rec.Status)
 		require.Len(t, rec.Metrics["accuracy"], 1)

@@ -25,7 +25,9 @@ func historyFiles(t *testing.T) []string {
 }
 
 // newReplayer returns a replayer with the run-context plugin, as a user
-// builds one.
+// builds one. This file is the example's replay test as a user writes it,
+// against the public API alone; the project's own replay tests share
+// internal/replaytest instead.
 func newReplayer(t *testing.T) worker.WorkflowReplayer {
 	plugin, err := runctx.NewPlugin(runctx.PluginOptions{})
 	require.NoError(t, err)

@@ -102,7 +102,11 @@ type EvaluateResult struct {
 // RunSummary returns the step's run summary (runctx.Summarizer).
 func (r EvaluateResult) RunSummary() runctx.Summary { return r.Step }
 
-// Champion is the registered champion of a model name.
+// Champion is the registered champion of a model name. It and
+// RegisterInput have the shape of the reference pipeline's types
+// (activities.Champion, activities.RegisterInput) on purpose: this example
+// is a pipeline as a user writes it, whose steps and types are its own
+// and depend on runctx alone, not on the project's reference steps.
 type Champion struct {
 	Exists   bool    `json:"exists"`
 	Version  int     `json:"version"`

@@ -16,8 +16,8 @@ import (
 // (the reference pipeline's, so the namespace needs no new ones).
 func init() {
 	runctx.Declare(FanoutPipeline,
-		runctx.KeywordAttribute(TagBestModel, "BestModel"),
-		runctx.FloatAttribute(TagAccuracy, "Accuracy"),
+		runctx.Attribute[string](TagBestModel, "BestModel"),
+		runctx.Attribute[float64](TagAccuracy, "Accuracy"),
 	)
 }
 

@@ -46,8 +46,8 @@ func TestScriptsAgreeWithTrainingPipeline(t *testing.T) {
 	blob, err := datastore.NewAzureBlob(datastore.AzureOptions{ConnectionString: az.ConnectionString()})
 	require.NoError(t, err)
 	store := datastore.Resolver{Blob: blob, Local: datastore.NewLocalRoots(filepath.Join(root, "data"))}
-	plugin, err := runctx.NewPlugin(runctx.PluginOptions{Store: store, Script: runctx.ScriptOptions{
-		Roots: []string{filepath.Join(root, "examples", "scripts")}, Client: filepath.Join(root, "python"), Dir: dir}})
+	plugin, err := runctx.NewPlugin(runctx.PluginOptions{Store: store, 
+		ScriptRoots: []string{filepath.Join(root, "examples", "scripts")}, ScriptClient: filepath.Join(root, "python"), ScriptDir: dir})
 	require.NoError(t, err)
 	opts := srv.ClientOptions()
 	opts.Plugins = []client.Plugin{plugin}

@@ -19,8 +19,8 @@ const TaskQueue = "iris-scripts"
 
 func init() {
 	runctx.Declare(IrisScripts,
-		runctx.KeywordAttribute("best_model", "BestModel"),
-		runctx.FloatAttribute("accuracy", "Accuracy"))
+		runctx.Attribute[string]("best_model", "BestModel"),
+		runctx.Attribute[float64]("accuracy", "Accuracy"))
 }
 
 // Input is the pipeline's input.

@@ -9,11 +9,14 @@ import (
 	"go.temporal.io/sdk/contrib/envconfig"
 	"go.temporal.io/sdk/worker"
 
+	"github.com/temporal-ml/runctx-pipeline/datastore"
+	"github.com/temporal-ml/runctx-pipeline/extstore"
+	"github.com/temporal-ml/runctx-pipeline/internal/settings"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 )
 
 // Environment variables read by LoadConfig besides the standard TEMPORAL_*
-// ones (read through envconfig) and the plugin's (runctx.OptionsFromEnv).
+// ones (read through envconfig) and the plugin's (runctx.NewPluginFromEnv, internal/settings).
 const (
 	EnvUIURL = "TEMPORAL_UI_URL"
 	// EnvGRPCCompression is "gzip" (the SDK's default) or "none": requests
@@ -40,12 +43,18 @@ type Config struct {
 	// Plugin is the run context: where runs record, the storage behind
 	// data references, External Storage.
 	Plugin *runctx.Plugin
-	// PluginOptions are the options Plugin was made from.
-	PluginOptions runctx.PluginOptions
+	// ExternalStorage and Azure are the External Storage settings and the
+	// storage account the environment gives the plugin, for the codec
+	// server.
+	ExternalStorage extstore.Config
+	Azure           datastore.AzureOptions
 	// UIURL is the Web UI's base address, for links to runs.
 	UIURL string
 	// StopTimeout is the worker's graceful stop (EnvStopTimeout).
 	StopTimeout time.Duration
+	// Script is what the environment says of script steps, as the
+	// plugin took it (PIPELINE_SCRIPT_*), for the worker's log.
+	Script settings.Script
 }
 
 // WorkerOptions returns the worker options the configuration gives: the
@@ -58,7 +67,7 @@ func (c Config) WorkerOptions() worker.Options {
 
 // LoadConfig reads the configuration from the environment: TEMPORAL_ADDRESS,
 // TEMPORAL_NAMESPACE, TLS and API key through envconfig, the storage and
-// runs settings through runctx.OptionsFromEnv, and the variables above
+// runs settings through runctx.NewPluginFromEnv, and the variables above
 // (the worker's graceful stop among them).
 func LoadConfig() (Config, error) {
 	opts, err := envconfig.LoadDefaultClientOptions()
@@ -69,10 +78,14 @@ func LoadConfig() (Config, error) {
 	if cfg.UIURL == "" {
 		cfg.UIURL = "http://localhost:8233"
 	}
-	if cfg.PluginOptions, err = runctx.OptionsFromEnv(); err != nil {
+	if cfg.ExternalStorage, err = extstore.ConfigFromEnv(); err != nil {
 		return Config{}, err
 	}
-	if cfg.Plugin, err = runctx.NewPlugin(cfg.PluginOptions); err != nil {
+	cfg.Azure = settings.AzureFromEnv()
+	if cfg.Script, err = settings.ScriptFromEnv(); err != nil {
+		return Config{}, err
+	}
+	if cfg.Plugin, err = runctx.NewPluginFromEnv(); err != nil {
 		return Config{}, err
 	}
 	cfg.Client.Plugins = append(cfg.Client.Plugins, cfg.Plugin)

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
-	"github.com/temporal-ml/runctx-pipeline/runctx"
+	"github.com/temporal-ml/runctx-pipeline/internal/settings"
 )
 
 func TestLoadConfigFromEnvironment(t *testing.T) {
@@ -24,7 +24,7 @@ func TestLoadConfigFromEnvironment(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", EnvUIURL, runctx.EnvConnectionString, runctx.EnvAccountURL} {
+			for _, k := range []string{"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", EnvUIURL, settings.EnvConnectionString, settings.EnvAccountURL} {
 				t.Setenv(k, tt.env[k])
 			}
 			cfg, err := LoadConfig()
@@ -104,18 +104,18 @@ func TestLoadConfigScriptSteps(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(runctx.EnvScriptRoots, tt.roots)
-			t.Setenv(runctx.EnvScriptSnapshots, tt.snapshots)
-			t.Setenv(runctx.EnvScriptClient, tt.client)
+			t.Setenv(settings.EnvScriptRoots, tt.roots)
+			t.Setenv(settings.EnvScriptSnapshots, tt.snapshots)
+			t.Setenv(settings.EnvScriptClient, tt.client)
 			cfg, err := LoadConfig()
 			if tt.wantErr != "" {
 				assert.EqualError(t, err, tt.wantErr)
 				return
 			}
 			require.NoError(t, err)
-			assert.Equal(t, tt.wantRoots, cfg.PluginOptions.Script.Roots)
-			assert.Equal(t, tt.wantSnapshots, cfg.PluginOptions.Script.Snapshots)
-			assert.Equal(t, tt.client, cfg.PluginOptions.Script.Client)
+			assert.Equal(t, tt.wantRoots, cfg.Script.Roots)
+			assert.Equal(t, tt.wantSnapshots, cfg.Script.Snapshots)
+			assert.Equal(t, tt.client, cfg.Script.Client)
 		})
 	}
 }

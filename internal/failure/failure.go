@@ -14,6 +14,7 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/extstore"
+	"github.com/temporal-ml/runctx-pipeline/internal/settings"
 	"github.com/temporal-ml/runctx-pipeline/internal/snapshot"
 	"github.com/temporal-ml/runctx-pipeline/ml"
 	"github.com/temporal-ml/runctx-pipeline/registry"
@@ -38,7 +39,7 @@ const (
 
 // EnvLocalRoots is the worker setting that confines file:// references;
 // the message of an ErrOutsideRoots refusal names it.
-const EnvLocalRoots = runctx.EnvLocalRoots
+const EnvLocalRoots = settings.EnvLocalRoots
 
 // A Class is one sentinel error and how a step's failure that matches it
 // is reported.

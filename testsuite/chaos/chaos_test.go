@@ -16,8 +16,8 @@ import (
 	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
+	"github.com/temporal-ml/runctx-pipeline/internal/layout"
 	"github.com/temporal-ml/runctx-pipeline/registry"
-	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
@@ -295,8 +295,8 @@ func TestMalformedInputs(t *testing.T) {
 	}{
 		{"folds 1", "", func(in *workflows.PipelineInput) { in.Folds = 1 }, activities.ErrTypeBadData, "folds = 1, need at least 2"},
 		{"folds 101", "", func(in *workflows.PipelineInput) { in.Folds = 101 }, activities.ErrTypeBadData, "more than the limit of 100"},
-		{"workflow ID a/../victim", "chaosbad-a/../victim", nil, runctx.ErrTypeInvalidName, "workflow ID"},
-		{"workflow ID ../../models/x", "../../models/x", nil, runctx.ErrTypeInvalidName, "workflow ID"},
+		{"workflow ID a/../victim", "chaosbad-a/../victim", nil, "InvalidName", "workflow ID"},
+		{"workflow ID ../../models/x", "../../models/x", nil, "InvalidName", "workflow ID"},
 		{"data of unknown scheme", "", func(in *workflows.PipelineInput) { in.Data = "s3://bucket/iris.csv" }, activities.ErrTypeBadData, "data"},
 		{"data with ..", "", func(in *workflows.PipelineInput) { in.Data = "azblob://datasets/chaos/../../models/x.csv" }, activities.ErrTypeBadData, "data"},
 		{"outputs with ..", "", func(in *workflows.PipelineInput) { in.Outputs = "azblob://runs/a/../../models" }, activities.ErrTypeBadData, "outputs"},
@@ -346,7 +346,7 @@ func TestMalformedInputs(t *testing.T) {
 		if before[b] {
 			continue
 		}
-		inside := strings.HasPrefix(b, "runs/"+runctx.ReuseFolder+"/train/")
+		inside := strings.HasPrefix(b, "runs/"+layout.ReuseFolder+"/train/")
 		for _, id := range ids {
 			inside = inside || strings.HasPrefix(b, "runs/chaosbad/"+id+"/")
 		}

@@ -86,12 +86,13 @@ func runTests(m *testing.M) (int, error) {
 		return 0, err
 	}
 	stack.store = datastore.Resolver{Blob: blob, Local: datastore.NewLocalRoots(stack.data)}
-	on := runctx.ScriptOptions{Roots: []string{stack.roots}, MaxOutputBytes: maxOutput, KillGrace: time.Second, Dir: filepath.Join(dir, "steps")}
+	on := runctx.PluginOptions{ScriptRoots: []string{stack.roots}, ScriptMaxOutputBytes: maxOutput, ScriptKillGrace: time.Second, ScriptDir: filepath.Join(dir, "steps")}
 	for _, w := range []struct {
-		queue  string
-		script runctx.ScriptOptions
-	}{{queueOn, on}, {queueOff, runctx.ScriptOptions{}}} {
-		plugin, err := runctx.NewPlugin(runctx.PluginOptions{Store: stack.store, Script: w.script, ParentLinger: 200 * time.Millisecond})
+		queue string
+		opts  runctx.PluginOptions
+	}{{queueOn, on}, {queueOff, runctx.PluginOptions{}}} {
+		w.opts.Store, w.opts.ParentLinger = stack.store, 200*time.Millisecond
+		plugin, err := runctx.NewPlugin(w.opts)
 		if err != nil {
 			return 0, err
 		}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/datastore"
 	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
+	"github.com/temporal-ml/runctx-pipeline/internal/settings"
 	"github.com/temporal-ml/runctx-pipeline/registry"
 	"github.com/temporal-ml/runctx-pipeline/runctx"
 )
@@ -170,7 +171,7 @@ func TestScriptFails(t *testing.T) {
 			start := time.Now()
 			_, err := runPipeline(t, queueOn, runctx.ScriptStep{Source: src, Script: tt.script, Command: tt.command})
 			app := appError(t, err)
-			if app.Type() != runctx.ErrTypeScriptFailed || !strings.Contains(app.Error(), "exited with status 1: "+tt.want) {
+			if app.Type() != "ScriptFailed" || !strings.Contains(app.Error(), "exited with status 1: "+tt.want) {
 				t.Errorf("error %s: %v", app.Type(), app)
 			}
 			if rs := retryState(err); rs != enums.RETRY_STATE_NON_RETRYABLE_FAILURE {
@@ -191,8 +192,8 @@ func TestScriptRefused(t *testing.T) {
 		step  runctx.ScriptStep
 		want  string
 	}{
-		{"scripts off", queueOff, runctx.ScriptStep{Source: src, Script: "ok.sh", Command: "sh"}, runctx.EnvScriptRoots},
-		{"snapshots off", queueOn, runctx.ScriptStep{Source: "snapshot:abc", Script: "ok.sh", Command: "sh"}, runctx.EnvScriptSnapshots + "=on"},
+		{"scripts off", queueOff, runctx.ScriptStep{Source: src, Script: "ok.sh", Command: "sh"}, settings.EnvScriptRoots},
+		{"snapshots off", queueOn, runctx.ScriptStep{Source: "snapshot:abc", Script: "ok.sh", Command: "sh"}, settings.EnvScriptSnapshots + "=on"},
 		{"source outside the roots", queueOn, runctx.ScriptStep{Source: outside, Script: "ok.sh", Command: "sh"}, "outside the script roots"},
 		{"input outside the roots", queueOn, runctx.ScriptStep{Source: src, Script: "ok.sh", Command: "sh", Inputs: map[string]string{"x": "file:///etc/passwd"}}, "outside the configured roots"},
 		{"missing input", queueOn, runctx.ScriptStep{Source: src, Script: "ok.sh", Command: "sh", Inputs: map[string]string{"x": "azblob://datasets/none/none.csv"}}, "not found"},
@@ -205,7 +206,7 @@ func TestScriptRefused(t *testing.T) {
 			start := time.Now()
 			_, err := runPipeline(t, tt.queue, tt.step)
 			app := appError(t, err)
-			if app.Type() != runctx.ErrTypeScriptRefused || !app.NonRetryable() || !strings.Contains(app.Error(), tt.want) {
+			if app.Type() != "ScriptRefused" || !app.NonRetryable() || !strings.Contains(app.Error(), tt.want) {
 				t.Errorf("error %s (non-retryable %v): %v; want it to name %q", app.Type(), app.NonRetryable(), app, tt.want)
 			}
 			if d := time.Since(start); d > 10*time.Second {
@@ -379,7 +380,7 @@ func progress(t *testing.T, workflowID string) string {
 			t.Fatal(err)
 		}
 		if pa := d.GetPendingActivities(); len(pa) == 1 && pa[0].GetHeartbeatDetails() != nil {
-			var p runctx.ScriptProgress
+			var p struct{ Line string } // the script step's heartbeat detail
 			if err := converter.GetDefaultDataConverter().FromPayloads(pa[0].GetHeartbeatDetails(), &p); err == nil && p.Line != "" {
 				return p.Line
 			}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/temporal-ml/runctx-pipeline/activities"
 	"github.com/temporal-ml/runctx-pipeline/datastore"
-	"github.com/temporal-ml/runctx-pipeline/runctx"
+	"github.com/temporal-ml/runctx-pipeline/internal/settings"
 )
 
 // namedData resolves the --data the user typed, and returns the data
@@ -21,7 +21,7 @@ import (
 // Data references that reach a worker inside a pipeline stay confined to
 // the worker's roots; this is the command line, not a pipeline.
 func namedData(data string) (string, datastore.Resolver, error) {
-	confined := datastore.Resolver{Local: datastore.NewLocalRoots(runctx.LocalRootsFromEnv()...)}
+	confined := datastore.Resolver{Local: datastore.NewLocalRoots(settings.LocalRootsFromEnv()...)}
 	if data == "" {
 		return activities.DefaultLocalData, confined, nil
 	}
