@@ -66,6 +66,8 @@ workflowcheck:
 bench: tools
 	$(GO) test -run '^$$' -bench . -benchmem ./runctx/ ./ml/ ./datastore/
 	$(GO) run ./bench -sklearn iris,digits,10000,100000
+	$(GO) run ./bench -scripts-only
+	/usr/bin/python3 python/bench_log.py
 
 ## golden: regenerate ml/testdata/golden (expected figures) from scikit-learn
 ## 1.2.1: apt-get install python3-sklearn python3-pandas; not part of make test

@@ -53,6 +53,9 @@ func main() {
 	if runSweepOnly() { // bench/sweep.go: -sweep-only
 		return
 	}
+	if runScriptsOnly() { // bench/scripts.go: -scripts-only
+		return
+	}
 	if *skOnly {
 		if err := compareSklearn(os.Stdout, sklearnSizes); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)

@@ -18,7 +18,9 @@ import (
 
 // stack is the dev server, Azurite and worker every figure is measured on.
 type stack struct {
-	dir    string
+	dir string
+	// scriptRoot is the folder script steps may run from.
+	scriptRoot string
 	client client.Client
 	store  datastore.Resolver
 	// cpu meters the main dev server, Azurite and this process.
@@ -32,7 +34,10 @@ func startStack() (*stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.dir = dir
+	s.dir, s.scriptRoot = dir, filepath.Join(dir, "scripts")
+	if err := os.MkdirAll(s.scriptRoot, 0o755); err != nil {
+		return s, err
+	}
 	s.stops = append(s.stops, func() { os.RemoveAll(dir) })
 	az, err := devstack.StartAzuriteInMemory()
 	if err != nil {
@@ -68,7 +73,8 @@ func (s *stack) server(name string, opts devstack.DevServerOptions) (*devstack.D
 	}
 	s.stops = append(s.stops, srv.Stop)
 	// A plugin serves one namespace: each server's client has its own.
-	plugin, err := runctx.NewPlugin(runctx.PluginOptions{Store: s.store})
+	pyClient, _ := filepath.Abs("python")
+	plugin, err := runctx.NewPlugin(runctx.PluginOptions{Store: s.store, ScriptRoots: []string{s.scriptRoot}, ScriptClient: pyClient, ScriptDir: s.dir})
 	if err != nil {
 		return nil, nil, err
 	}
