@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -12,6 +13,8 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/temporal-ml/runctx-pipeline/internal/snapshot"
+	"github.com/temporal-ml/runctx-pipeline/runctx"
 	"github.com/temporal-ml/runctx-pipeline/workflows"
 )
 
@@ -37,11 +40,14 @@ func newScheduleCmd(c *cli) *cobra.Command {
 flags' input (those of 'starter run'); the workflow IDs start with
 <experiment>-<id>-. The overlap policy is Skip: an action that falls due
 while the schedule's previous pipeline still runs is skipped, so two
-trainings of the same schedule never run at once. Prints the next action
-times; with -o json, one object.`,
+trainings of the same schedule never run at once. With --pipeline it
+schedules a pipeline file instead (Azure ML's Pipeline.publish plus
+Schedule): its code folders are snapshotted when the schedule is created,
+each action runs those snapshots, and the schedule's note names the file
+and the snapshots. Prints the next action times; with -o json, one object.`,
 		Example: `  starter schedule create --id nightly --cron '0 3 * * *' --model-name iris-classifier
   starter schedule create --id often --every 10m --experiment iris-often
-  starter schedule create --id weekly --cron @weekly -o json`,
+  starter schedule create --id scripts --cron @daily --pipeline examples/scripts/pipeline.yml`,
 		Args:              exactArgs(0, "--id <id> (--cron <expr> | --every <duration>)"),
 		ValidArgsFunction: cobra.NoFileCompletions,
 	}
@@ -49,7 +55,14 @@ times; with -o json, one object.`,
 	id := create.Flags().String("id", "", "schedule ID (required)")
 	cron := create.Flags().String("cron", "", "cron expression, e.g. '0 3 * * *' or '@daily' (UTC)")
 	every := create.Flags().Duration("every", 0, "interval between pipelines, e.g. 24h")
-	create.RunE = func(*cobra.Command, []string) error { return c.scheduleCreate(*in, *id, *cron, *every) }
+	file := create.Flags().String("pipeline", "", "a pipeline file (YAML) to schedule instead of TrainingPipeline: its snapshots are taken now, and each action runs those")
+	inputs := create.Flags().StringArray("input", nil, "NAME=REF: with --pipeline, overrides the pipeline input NAME (repeatable)")
+	create.RunE = func(cmd *cobra.Command, _ []string) error {
+		if *file != "" {
+			return c.scheduleCreatePipeline(cmd, *file, *inputs, *id, *cron, *every)
+		}
+		return c.scheduleCreate(*in, *id, *cron, *every)
+	}
 
 	list := &cobra.Command{
 		Use:   "list",
@@ -82,19 +95,9 @@ visibility store. With -o json: one array.`,
 // the schedule runs, a due action is skipped, so two trainings of the same
 // schedule never run at once.
 func (c *cli) scheduleCreate(in workflows.PipelineInput, id, cron string, every time.Duration) error {
-	if id == "" {
-		return usagef("--id is required")
-	}
-	var spec client.ScheduleSpec
-	switch {
-	case (cron == "") == (every == 0):
-		return usagef("want exactly one of --cron and --every")
-	case every < 0:
-		return usagef("--every %s: want a positive duration", every)
-	case every > 0:
-		spec.Intervals = []client.ScheduleIntervalSpec{{Every: every}}
-	default:
-		spec.CronExpressions = []string{cron}
+	spec, err := scheduleSpec(id, cron, every)
+	if err != nil {
+		return err
 	}
 	if err := checkInput(in); err != nil {
 		return err
@@ -127,18 +130,97 @@ func (c *cli) scheduleCreate(in workflows.PipelineInput, id, cron string, every 
 	if err != nil {
 		return fmt.Errorf("create schedule %s: %w", id, err)
 	}
+	return c.printCreated(ctx, h)
+}
+
+// printCreated prints a schedule just created: its next action times.
+func (c *cli) printCreated(ctx context.Context, h client.ScheduleHandle) error {
 	d, err := h.Describe(ctx)
 	if err != nil {
-		return fmt.Errorf("describe schedule %s: %w", id, err)
+		return fmt.Errorf("describe schedule %s: %w", h.GetID(), err)
 	}
 	e := scheduleEntry{ID: h.GetID(), Spec: specStrings(d.Schedule.Spec), Paused: d.Schedule.State.Paused, Note: d.Schedule.State.Note,
-		WorkflowType: pipelineType, RecentWorkflows: recentWorkflows(d.Info.RecentActions), NextActionTimes: nonNil(d.Info.NextActionTimes)}
+		WorkflowType: workflowType(d.Schedule.Action), RecentWorkflows: recentWorkflows(d.Info.RecentActions), NextActionTimes: nonNil(d.Info.NextActionTimes)}
 	if c.json() {
 		return c.printJSON(e)
 	}
 	fmt.Fprintf(c.stdout, "created schedule %s (overlap: skip)\n", e.ID)
 	printNextTimes(c.stdout, e.NextActionTimes)
 	return nil
+}
+
+// scheduleSpec is the spec of exactly one of cron and every.
+func scheduleSpec(id, cron string, every time.Duration) (client.ScheduleSpec, error) {
+	var spec client.ScheduleSpec
+	switch {
+	case id == "":
+		return spec, usagef("--id is required")
+	case (cron == "") == (every == 0):
+		return spec, usagef("want exactly one of --cron and --every")
+	case every < 0:
+		return spec, usagef("--every %s: want a positive duration", every)
+	case every > 0:
+		spec.Intervals = []client.ScheduleIntervalSpec{{Every: every}}
+	default:
+		spec.CronExpressions = []string{cron}
+	}
+	return spec, nil
+}
+
+// workflowType names the workflow a schedule's action starts.
+func workflowType(a client.ScheduleAction) string {
+	if wa, ok := a.(*client.ScheduleWorkflowAction); ok {
+		if name, ok := wa.Workflow.(string); ok {
+			return name
+		}
+	}
+	return pipelineType
+}
+
+// scheduleCreatePipeline schedules a pipeline file: refused as 'starter
+// run --pipeline' refuses it, its snapshots uploaded now.
+func (c *cli) scheduleCreatePipeline(cmd *cobra.Command, file string, inputFlags []string, id, cron string, every time.Duration) error {
+	spec, err := scheduleSpec(id, cron, every)
+	if err != nil {
+		return err
+	}
+	pl, err := c.loadPipelineFile(cmd, file, inputFlags)
+	if err != nil {
+		return err
+	}
+	cfg, tc, err := c.connect()
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	ctx := context.Background()
+	if err := uploadSnapshots(ctx, cfg, pl, map[string]*snapshot.Manifest{}, c.stderr); err != nil {
+		return err
+	}
+	var snaps []string
+	for _, j := range pl.Jobs {
+		if !slices.Contains(snaps, j.Snapshot[:12]) {
+			snaps = append(snaps, j.Snapshot[:12])
+		}
+	}
+	h, err := tc.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID:   id,
+		Spec: spec,
+		Action: &client.ScheduleWorkflowAction{
+			ID:                    pl.Experiment + "-" + id,
+			Workflow:              workflows.ScriptPipeline,
+			Args:                  []any{*pl},
+			TaskQueue:             workflows.TaskQueue,
+			TypedSearchAttributes: runctx.ExperimentSearchAttributes(pl.Experiment),
+			StaticSummary:         scriptsSummary(*pl),
+		},
+		Overlap: enums.SCHEDULE_OVERLAP_POLICY_SKIP,
+		Note:    truncate(fmt.Sprintf("starter schedule create: pipeline %s, snapshot %s", file, strings.Join(snaps, ", ")), 1000),
+	})
+	if err != nil {
+		return fmt.Errorf("create schedule %s: %w", id, err)
+	}
+	return c.printCreated(ctx, h)
 }
 
 // scheduleList lists the namespace's schedules. Like workflow listing, it

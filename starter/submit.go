@@ -285,22 +285,36 @@ func printScripts(w io.Writer, out scriptsOutput) {
 // runPipelineFile runs a pipeline file: refused with exit 2 and
 // FILE:LINE:COL for each problem before anything starts.
 func (c *cli) runPipelineFile(cmd *cobra.Command, file, id string, inputFlags []string) error {
+	pl, err := c.loadPipelineFile(cmd, file, inputFlags)
+	if err != nil {
+		return err
+	}
+	out, err := c.runScripts(*pl, id, map[string]*snapshot.Manifest{})
+	if err != nil {
+		return err
+	}
+	return c.report(out.Status, out.started, out.scriptsOutput, func(w io.Writer) { printScripts(w, out.scriptsOutput) })
+}
+
+// loadPipelineFile parses file with the command line's --input overrides
+// and --no-reuse; TrainingPipeline's flags are refused beside it.
+func (c *cli) loadPipelineFile(cmd *cobra.Command, file string, inputFlags []string) (*pipelinefile.Pipeline, error) {
 	for _, f := range []string{"data", "model-name", "threshold", "folds", "seed", "validation-size", "outputs", "no-pictures", "experiment"} {
 		if cmd.Flags().Changed(f) {
-			return usagef("--%s is TrainingPipeline's; a pipeline file sets its own", f)
+			return nil, usagef("--%s is TrainingPipeline's; a pipeline file sets its own", f)
 		}
 	}
 	pl, err := pipelinefile.Parse(file)
 	if err != nil {
-		return usagef("%v", err)
+		return nil, usagef("%v", err)
 	}
 	overrides, err := parseInputs(inputFlags)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for name, ref := range overrides {
 		if _, ok := pl.Inputs[name]; !ok {
-			return usagef("--input %s: %s has no input %q (it has: %s)", name, file, name, strings.Join(slices.Sorted(maps.Keys(pl.Inputs)), ", "))
+			return nil, usagef("--input %s: %s has no input %q (it has: %s)", name, file, name, strings.Join(slices.Sorted(maps.Keys(pl.Inputs)), ", "))
 		}
 		pl.Inputs[name] = ref
 	}
@@ -309,9 +323,5 @@ func (c *cli) runPipelineFile(cmd *cobra.Command, file, id string, inputFlags []
 			pl.Jobs[i].AllowReuse = false
 		}
 	}
-	out, err := c.runScripts(*pl, id, map[string]*snapshot.Manifest{})
-	if err != nil {
-		return err
-	}
-	return c.report(out.Status, out.started, out.scriptsOutput, func(w io.Writer) { printScripts(w, out.scriptsOutput) })
+	return pl, nil
 }

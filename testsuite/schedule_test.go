@@ -1,6 +1,7 @@
 package testsuite
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/temporal-ml/runctx-pipeline/internal/devstack"
@@ -107,4 +109,35 @@ func TestHistoryExportReplays(t *testing.T) {
 	got, err := os.ReadFile(file)
 	require.NoError(t, err)
 	assert.JSONEq(t, string(want), string(got))
+}
+
+// TestSchedulePipelineFile: a schedule of a pipeline file runs the
+// snapshot taken when it was created, and schedule list names the file and
+// the snapshot.
+func TestSchedulePipelineFile(t *testing.T) {
+	ns, c := scriptWorker(t)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"nightly.yml":   "experiment: it-sched-scripts\njobs:\n  hello:\n    code: ./src\n    command: python3 hello.py\n",
+		"src/hello.py":  "from bridge import call\ncall('POST', '/v1/ops', {'ops': [{'op': 'tag', 'target': 'parent', 'key': 'said', 'value': 'hello'}]})\n",
+		"src/bridge.py": bridgePy,
+	})
+	id := fmt.Sprintf("itsched-file-%d", time.Now().UnixNano())
+	stdout, stderr, code := starterIn(t, ns, "schedule", "create", "--id", id, "--every", "2s", "--pipeline", filepath.Join(dir, "nightly.yml"))
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "created schedule "+id)
+	t.Cleanup(func() { starterIn(t, ns, "schedule", "delete", id) })
+	// What runs is the snapshot of now, whatever the folder holds later.
+	writeFiles(t, dir, map[string]string{"src/hello.py": "raise SystemExit(3)\n"})
+
+	require.Eventually(t, func() bool {
+		resp, err := c.ListWorkflow(context.Background(), &workflowservice.ListWorkflowExecutionsRequest{
+			Query: fmt.Sprintf(`TemporalScheduledById = %q AND ExecutionStatus = "Completed"`, id)})
+		return err == nil && len(resp.GetExecutions()) >= 1
+	}, 60*time.Second, time.Second, "a scheduled pipeline completed")
+
+	stdout, stderr, code = starterIn(t, ns, "schedule", "list", "-o", "json")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "pipeline "+filepath.Join(dir, "nightly.yml")+", snapshot ")
+	assert.Contains(t, stdout, `"workflow_type": "ScriptPipeline"`)
 }
