@@ -37,6 +37,11 @@ type PipelineOptions struct {
 	// NoReuse runs every step of this pipeline run, even those whose
 	// StepOptions.Reuse is set.
 	NoReuse bool
+	// Attributes publish more parent tags as typed search attributes, for
+	// this run only, beside those Declare gives the workflow type. They
+	// must exist on the namespace before the pipeline starts: the plugin
+	// creates only the declared ones.
+	Attributes []TagAttribute
 }
 
 // ParentRecord is the pipeline run as the "run" query returns it.
@@ -126,6 +131,9 @@ func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context
 		Metrics:    map[string][]float64{},
 	}}
 	for _, a := range declared(info.WorkflowType.Name) {
+		p.attrs[a.Tag] = a
+	}
+	for _, a := range opts.Attributes {
 		p.attrs[a.Tag] = a
 	}
 	err := workflow.SetUpdateHandlerWithOptions(ctx, updateParent,

@@ -197,6 +197,9 @@ func (c *cli) scheduleCreatePipeline(cmd *cobra.Command, file string, inputFlags
 	if err := uploadSnapshots(ctx, cfg, pl, map[string]*snapshot.Manifest{}, c.stderr); err != nil {
 		return err
 	}
+	if err := ensureAttributes(ctx, tc, cfg.Namespace(), pl.Attributes); err != nil {
+		return err
+	}
 	var snaps []string
 	for _, j := range pl.Jobs {
 		if !slices.Contains(snaps, j.Snapshot[:12]) {

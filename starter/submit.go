@@ -162,6 +162,9 @@ func (c *cli) runScripts(pl pipelinefile.Pipeline, id string, scanned map[string
 	if err := uploadSnapshots(ctx, cfg, &pl, scanned, c.stderr); err != nil {
 		return scriptsRun{}, err
 	}
+	if err := ensureAttributes(ctx, tc, cfg.Namespace(), pl.Attributes); err != nil {
+		return scriptsRun{}, err
+	}
 	run := scriptsRun{started: time.Now()}
 	we, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: workflows.TaskQueue,

@@ -2,6 +2,7 @@ package testsuite
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/temporal-ml/runctx-pipeline/internal/app"
@@ -188,6 +190,9 @@ func TestSubmitRefusedWithoutSnapshots(t *testing.T) {
 }
 
 const pipelineYAML = `experiment: it-scripts
+attributes:
+  registered: RegisteredModel
+  accuracy: {name: Accuracy, type: Double}
 inputs:
   rows: azblob://datasets/submit/rows.csv
 jobs:
@@ -262,7 +267,12 @@ call("POST", "/v1/ops", {"ops": [{"op": "tag", "target": "parent", "key": "regis
 	assert.Contains(t, reason["deploy"], "when accuracy > 0.99: accuracy is 0.95")
 	assert.Contains(t, reason["announce"], "needs deploy, which was Skipped")
 	assert.True(t, strings.HasPrefix(out.WorkflowID, "it-scripts-"))
-	exportScripts(t, c, out.WorkflowID, out.RunID, "pipeline-file.json")
+	exportScripts(t, c, out.WorkflowID, out.RunID, "pipeline-file-attributes.json")
+	d, err := c.DescribeWorkflowExecution(context.Background(), out.WorkflowID, out.RunID)
+	require.NoError(t, err)
+	var registered string
+	require.NoError(t, converter.GetDefaultDataConverter().FromPayload(d.GetWorkflowExecutionInfo().GetSearchAttributes().GetIndexedFields()["RegisteredModel"], &registered))
+	assert.Equal(t, "LR 2", registered, "the file's attributes: the parent tag is a search attribute")
 
 	// Again: the same jobs on the same data and snapshot are reused.
 	stdout, stderr, code = starterIn(t, ns, "run", "-o", "json", "--pipeline", filepath.Join(dir, "pipeline.yml"))
@@ -270,7 +280,7 @@ call("POST", "/v1/ops", {"ops": [{"op": "tag", "target": "parent", "key": "regis
 	var again scriptsJSON
 	require.NoError(t, json.Unmarshal([]byte(stdout), &again), stdout)
 	assert.Regexp(t, `(?m)^  train +Reused`, stderr, "the training job is reused")
-	exportScripts(t, c, again.WorkflowID, again.RunID, "pipeline-file-reused.json")
+	exportScripts(t, c, again.WorkflowID, again.RunID, "pipeline-file-attributes-reused.json")
 
 	// A job that fails fails the pipeline, with its error; exit 1.
 	failing := strings.Replace(body, "python3 register.py\n    display_name", "python3 fail.py\n    display_name", 1)
@@ -281,7 +291,7 @@ call("POST", "/v1/ops", {"ops": [{"op": "tag", "target": "parent", "key": "regis
 	require.NoError(t, json.Unmarshal([]byte(stdout), &failed), stdout)
 	assert.Equal(t, "Failed", failed.Status)
 	assert.Contains(t, failed.Error, "ValueError: no model to register")
-	exportScripts(t, c, failed.WorkflowID, failed.RunID, "pipeline-file-failed.json")
+	exportScripts(t, c, failed.WorkflowID, failed.RunID, "pipeline-file-attributes-failed.json")
 
 	// A bad file is refused before anything starts: exit 2, FILE:LINE:COL.
 	bad := filepath.Join(dir, "bad.yml")

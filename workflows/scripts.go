@@ -58,7 +58,7 @@ type JobResult struct {
 // that fails fails the pipeline; the jobs still running are cancelled.
 // It decides only on what the steps returned: no I/O.
 func ScriptPipeline(ctx workflow.Context, pl pipelinefile.Pipeline) (ScriptPipelineResult, error) {
-	ctx, p, err := runctx.StartPipeline(ctx, runctx.PipelineOptions{Experiment: pl.Experiment})
+	ctx, p, err := runctx.StartPipeline(ctx, runctx.PipelineOptions{Experiment: pl.Experiment, Attributes: tagAttributes(pl.Attributes)})
 	if err != nil {
 		return ScriptPipelineResult{}, err
 	}
@@ -186,4 +186,22 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// tagAttributes are a pipeline file's attributes as runctx maps them.
+func tagAttributes(attrs []pipelinefile.Attribute) []runctx.TagAttribute {
+	var out []runctx.TagAttribute
+	for _, a := range attrs {
+		switch a.Type {
+		case "Double":
+			out = append(out, runctx.Attribute[float64](a.Tag, a.Name))
+		case "Int":
+			out = append(out, runctx.Attribute[int64](a.Tag, a.Name))
+		case "Bool":
+			out = append(out, runctx.Attribute[bool](a.Tag, a.Name))
+		default:
+			out = append(out, runctx.Attribute[string](a.Tag, a.Name))
+		}
+	}
+	return out
 }

@@ -124,8 +124,10 @@ func (p *parser) parse(b []byte) *Pipeline {
 			pl.Inputs = p.inputs(v)
 		case "jobs":
 			jobs = v
+		case "attributes":
+			pl.Attributes = p.attributes(v)
 		default:
-			p.errorf(k, "unknown key %q (want experiment, inputs, jobs)", key)
+			p.errorf(k, "unknown key %q (want experiment, inputs, jobs, attributes)", key)
 		}
 	})
 	if pl.Experiment == "" {
@@ -198,6 +200,50 @@ func (p *parser) inputs(n *yaml.Node) map[string]string {
 			}
 		}
 		out[name] = ref
+	})
+	return out
+}
+
+var attributeName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
+
+// attributeTypes are the search attribute types a tag may become, by the
+// names the file may give them.
+var attributeTypes = map[string]string{"keyword": "Keyword", "string": "Keyword", "double": "Double", "float": "Double", "int": "Int", "bool": "Bool"}
+
+// attributes reads `attributes:`: tag → Name (a Keyword) or tag →
+// {name: Name, type: Double}.
+func (p *parser) attributes(n *yaml.Node) []Attribute {
+	var out []Attribute
+	seen := map[string]bool{}
+	p.mapping(n, "attributes", func(tag string, k, v *yaml.Node) {
+		a := Attribute{Tag: tag, Type: "Keyword"}
+		if v.Kind == yaml.ScalarNode {
+			a.Name = v.Value
+		} else {
+			p.mapping(v, "attribute "+tag, func(key string, kk, vv *yaml.Node) {
+				switch key {
+				case "name":
+					a.Name = p.scalar(vv, "name")
+				case "type":
+					t, ok := attributeTypes[strings.ToLower(vv.Value)]
+					if !ok {
+						p.errorf(vv, "attribute %s: type %q: want Keyword, Double, Int or Bool", tag, vv.Value)
+					}
+					a.Type = t
+				default:
+					p.errorf(kk, "attribute %s: unknown key %q (want name, type)", tag, key)
+				}
+			})
+		}
+		switch {
+		case !attributeName.MatchString(a.Name):
+			p.errorf(v, "attribute %s: name %q: want a letter, then up to 63 letters, digits or '_'", tag, a.Name)
+		case seen[a.Name] || a.Name == "Experiment":
+			p.errorf(v, "attribute %s: %s is named twice or is the pipeline's own Experiment", tag, a.Name)
+		default:
+			seen[a.Name] = true
+			out = append(out, a)
+		}
 	})
 	return out
 }

@@ -78,6 +78,11 @@ func TestParseExample(t *testing.T) {
 	assert.Equal(t, "10m0s", reg.Timeout.String())
 	assert.Equal(t, map[string]string{"MODE": "fast"}, reg.Env)
 
+	withAttrs := strings.Replace(example, "inputs:\n  irisdata", "attributes:\n  best_model: BestModel\n  accuracy: {name: Accuracy, type: double}\ninputs:\n  irisdata", 1)
+	pl, err = pipelinefile.Parse(write(t, withAttrs))
+	require.NoError(t, err)
+	assert.Equal(t, []pipelinefile.Attribute{{Tag: "best_model", Name: "BestModel", Type: "Keyword"}, {Tag: "accuracy", Name: "Accuracy", Type: "Double"}}, pl.Attributes)
+
 	noName := strings.Replace(example, "experiment: iris-scripts                 # optional; default: the file's base name\n", "", 1)
 	pl, err = pipelinefile.Parse(write(t, noName))
 	require.NoError(t, err)
@@ -104,6 +109,8 @@ func TestParseRefuses(t *testing.T) {
 		{"a bad input reference", "azblob://workspaceblobstore/data/sample_data.csv", "azblob://workspaceblobstore/../x.csv", "pipeline.yml:3:13: input irisdata:"},
 		{"an Azure ML environment", "    retries: 1\n", "    environment: azureml:AzureML-sklearn@latest\n", "environment names an Azure ML environment"},
 		{"a bad YAML", "jobs:\n", "jobs:\n  - x\n   y: [\n", "pipeline.yml:"},
+		{"an attribute of no type", "inputs:\n  irisdata", "attributes:\n  accuracy: {name: Accuracy, type: Number}\ninputs:\n  irisdata", `pipeline.yml:3:36: attribute accuracy: type "Number": want Keyword, Double, Int or Bool`},
+		{"an attribute name", "inputs:\n  irisdata", "attributes:\n  accuracy: 9lives\ninputs:\n  irisdata", `pipeline.yml:3:13: attribute accuracy: name "9lives"`},
 		{"a cycle", "      irisdata: ${{parent.inputs.irisdata}}\n    outputs", "      irisdata: ${{parent.jobs.register.outputs.back}}\n    outputs", "the jobs' inputs make a cycle: train → register → train"},
 	}
 	for _, tt := range tests {

@@ -23,6 +23,18 @@ type Pipeline struct {
 	Inputs map[string]string `json:"inputs,omitempty"`
 	// Jobs in the file's order.
 	Jobs []Job `json:"jobs"`
+	// Attributes publish parent tags as typed search attributes
+	// (`attributes: {accuracy: {name: Accuracy, type: Double}}`), so the
+	// Web UI filters these pipelines on them.
+	Attributes []Attribute `json:"attributes,omitempty"`
+}
+
+// Attribute maps a parent tag to a search attribute of a type: Keyword,
+// Double, Int or Bool.
+type Attribute struct {
+	Tag  string `json:"tag"`
+	Name string `json:"name"`
+	Type string `json:"type"`
 }
 
 // Job is one script step of a pipeline file.
