@@ -40,16 +40,16 @@ func (b chanWriter) Write(p []byte) (int, error) {
 // workerProcess starts the worker program against the test stack's
 // server on namespace, as a user starts it, and returns it; it is killed
 // when the test ends.
-func workerProcess(t *testing.T, namespace string) (*exec.Cmd, *lockedBuffer) {
+func workerProcess(t *testing.T, namespace string, env ...string) (*exec.Cmd, *lockedBuffer) {
 	t.Helper()
 	cmd := exec.Command(workerBin.build(t))
 	out := &lockedBuffer{}
-	cmd.Env = append(os.Environ(),
+	cmd.Env = append(append(os.Environ(),
 		"TEMPORAL_ADDRESS="+stack.server.HostPort,
 		"TEMPORAL_NAMESPACE="+namespace,
 		"AZURE_STORAGE_CONNECTION_STRING="+stack.azurite.ConnectionString(),
 		"PIPELINE_GRPC_COMPRESSION=none",
-	)
+	), env...)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	require.NoError(t, cmd.Start())

@@ -78,7 +78,9 @@ func (s *Step) Run(ctx context.Context) (Result, error) {
 	cmd := exec.Command(s.opts.Command, append([]string{s.opts.Script}, args...)...)
 	cmd.Dir = s.WorkDir()
 	cmd.Env = buildEnv(os.Environ(), s.opts.Env, runEnv, s.opts.ClientPath)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Its own process group, which the step kills as a whole; and a
+	// script whose worker is killed outright (SIGKILL) is killed with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 
 	// The pipes are the process's own files, so Wait does not wait for a
 	// child that keeps them open; the readers end when the group is gone.
