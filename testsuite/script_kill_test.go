@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -13,7 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/temporal-ml/runctx-pipeline/registry"
@@ -64,30 +64,29 @@ func TestScriptWorkerKilled(t *testing.T) {
 	ctx := context.Background()
 	var killed int
 	require.Eventually(t, func() bool {
-		resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: `ExecutionStatus = "Running"`})
+		// The starter says which pipeline it started.
+		m := regexp.MustCompile(`(?m)^started (\S+)$`).FindStringSubmatch(stderr.String())
+		if m == nil {
+			return false
+		}
+		d, err := c.DescribeWorkflowExecution(ctx, m[1], "")
 		if err != nil {
 			return false
 		}
-		for _, e := range resp.GetExecutions() {
-			d, err := c.DescribeWorkflowExecution(ctx, e.GetExecution().GetWorkflowId(), "")
-			if err != nil {
+		for _, pa := range d.GetPendingActivities() {
+			if pa.GetState() != enums.PENDING_ACTIVITY_STATE_STARTED {
 				continue
 			}
-			for _, pa := range d.GetPendingActivities() {
-				if pa.GetState() != enums.PENDING_ACTIVITY_STATE_STARTED {
-					continue
-				}
-				for _, pid := range pids {
-					if strings.HasPrefix(pa.GetLastWorkerIdentity(), strconv.Itoa(pid)+"@") {
-						require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
-						killed = pid
-						return true
-					}
+			for _, pid := range pids {
+				if strings.HasPrefix(pa.GetLastWorkerIdentity(), strconv.Itoa(pid)+"@") {
+					require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
+					killed = pid
+					return true
 				}
 			}
 		}
 		return false
-	}, time.Minute, 50*time.Millisecond, "no worker process ran the script: %s", stderr.String())
+	}, 2*time.Minute, 50*time.Millisecond, "no worker process ran the script")
 	t.Logf("killed worker %d mid-script", killed)
 
 	select {
