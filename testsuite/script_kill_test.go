@@ -3,6 +3,7 @@ package testsuite
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -43,10 +44,15 @@ func TestScriptWorkerKilled(t *testing.T) {
 	root := repoRoot(t)
 	env := []string{"PIPELINE_SCRIPT_SNAPSHOTS=on", "PIPELINE_SCRIPT_CLIENT=" + filepath.Join(root, "python")}
 	var pids []int
+	var outs []*lockedBuffer
 	for range 2 {
-		cmd, _ := workerProcess(t, ns, env...)
-		pids = append(pids, cmd.Process.Pid)
+		cmd, out := workerProcess(t, ns, env...)
+		pids, outs = append(pids, cmd.Process.Pid), append(outs, out)
 	}
+	// A worker creates the namespace's search attributes before it polls.
+	require.Eventually(t, func() bool {
+		return strings.Contains(outs[0].String(), "worker started") && strings.Contains(outs[1].String(), "worker started")
+	}, time.Minute, 50*time.Millisecond, "the worker processes did not start")
 	src := t.TempDir()
 	writeFiles(t, src, map[string]string{"train.py": registerPy})
 	cmd := starterCmd(t, "submit", "-o", "json", "--namespace", ns, "--source-directory", src, "--script", "train.py", "--command", "/usr/bin/python3")
@@ -63,6 +69,12 @@ func TestScriptWorkerKilled(t *testing.T) {
 	t.Cleanup(c.Close)
 	ctx := context.Background()
 	var killed int
+	last := ""
+	defer func() {
+		if t.Failed() {
+			t.Logf("starter: %s\nlast state: %s\nworker 1: %s\nworker 2: %s", stderr.String(), last, outs[0], outs[1])
+		}
+	}()
 	require.Eventually(t, func() bool {
 		// The starter says which pipeline it started.
 		m := regexp.MustCompile(`(?m)^started (\S+)$`).FindStringSubmatch(stderr.String())
@@ -71,8 +83,10 @@ func TestScriptWorkerKilled(t *testing.T) {
 		}
 		d, err := c.DescribeWorkflowExecution(ctx, m[1], "")
 		if err != nil {
+			last = err.Error()
 			return false
 		}
+		last = fmt.Sprint(d.GetPendingActivities())
 		for _, pa := range d.GetPendingActivities() {
 			if pa.GetState() != enums.PENDING_ACTIVITY_STATE_STARTED {
 				continue
