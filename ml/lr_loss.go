@@ -77,10 +77,16 @@ func (p *lrProblem) eval(w, grad []float64) float64 {
 		}
 	})
 	gw := grad[:d*K]
-	copy(gw, p.grads[0])
-	for c := 1; c < nc; c++ {
-		for i, v := range p.grads[c] {
-			gw[i] += v
+	if K > 1 && d <= lrGemmFeatures {
+		// Rᵀ X as OpenBLAS's small-matrix product forms it: each entry one
+		// chain of fused multiply-adds over the rows, in order.
+		parallelFor(d, func(j int) { p.gradColumn(gw[j*K:(j+1)*K], j) })
+	} else {
+		copy(gw, p.grads[0])
+		for c := 1; c < nc; c++ {
+			for i, v := range p.grads[c] {
+				gw[i] += v
+			}
 		}
 	}
 	W := w[:d*K]
@@ -155,16 +161,18 @@ func (p *lrProblem) multinomial(w, g []float64, lo, hi int) {
 	Zm := blas64.General{Rows: rows, Cols: K, Stride: K, Data: z}
 	if gemm {
 		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, Xm, WT, 0, Zm)
-	} else {
-		clear(g)
 	}
 	for i := range rows {
 		zi := z[i*K : (i+1)*K]
 		x := p.X[(lo+i)*d : (lo+i+1)*d]
 		if !gemm {
+			// X·Wᵀ as OpenBLAS forms it: one chain of fused multiply-adds
+			// over the features.
 			clear(zi)
 			for j, v := range x {
-				axpy(v, w[j*K:(j+1)*K], zi)
+				for k, wk := range w[j*K : (j+1)*K] {
+					zi[k] = math.FMA(v, wk, zi[k])
+				}
 			}
 		}
 		for k := range zi {
@@ -191,15 +199,23 @@ func (p *lrProblem) multinomial(w, g []float64, lo, hi int) {
 		}
 		zi[yi]--
 		p.loss[lo+i] = l
-		if !gemm {
-			for j, v := range x {
-				axpy(v, zi, g[j*K:(j+1)*K])
-			}
-		}
 	}
 	if gemm {
 		G := blas64.General{Rows: d, Cols: K, Stride: K, Data: g}
 		blas64.Gemm(blas.Trans, blas.NoTrans, 1, Xm, Zm, 0, G)
+	}
+}
+
+// gradColumn writes column j of Rᵀ X (one value per class) from the
+// residuals in p.z.
+func (p *lrProblem) gradColumn(g []float64, j int) {
+	d, K := p.d, p.K
+	clear(g)
+	for i := range p.n {
+		x := p.X[i*d+j]
+		for k, r := range p.z[i*K : (i+1)*K] {
+			g[k] = math.FMA(r, x, g[k])
+		}
 	}
 }
 
