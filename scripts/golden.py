@@ -121,7 +121,7 @@ def run(name, csv, rel):
     }
     best, best_acc = None, -1.0
     for m in NAMES:
-        scores, fold_preds, conv, iters = [], [], [], []
+        scores, fold_preds, conv, iters, coefs = [], [], [], [], []
         for a, b in folds:
             fitted, p, c = fit_predict(m, Xtr[a], ytr[a], Xtr[b])
             scores.append(accuracy_score(ytr[b], p))
@@ -129,10 +129,12 @@ def run(name, csv, rel):
             conv.append(c)
             if m == "LR":
                 iters.append(int(fitted.n_iter_.max()))
+                coefs.append(lr_params(fitted))
         fitted, p, c = fit_predict(m, Xtr, ytr, Xva)
         conv.append(c)
         if m == "LR":
             iters.append(int(fitted.n_iter_.max()))
+            coefs.append(lr_params(fitted))
         acc = accuracy_score(yva, p)
         r = {
             "cv_scores": scores, "cv_mean": float(np.mean(scores)), "cv_std": float(np.std(scores)),
@@ -140,7 +142,7 @@ def run(name, csv, rel):
             "confusion_matrix": confusion_matrix(yva, p, labels=range(len(classes))).tolist(),
         }
         if m == "LR":
-            r["converged"], r["n_iter"] = conv, iters
+            r["converged"], r["n_iter"], r["fits"] = conv, iters, coefs
         if m == "CART":
             runs = [cv_cart(Xtr, ytr, folds, s) + [cart_val(Xtr, ytr, Xva, yva, s)] for s in CART_STATES]
             lo, hi = [min(v) for v in zip(*runs)], [max(v) for v in zip(*runs)]
@@ -154,6 +156,11 @@ def run(name, csv, rel):
         json.dump(out, f, indent=1)
         f.write("\n")
     print(f"{name}: {n}x{X.shape[1]}, {len(classes)} classes, best {best} {best_acc:.4f}", file=sys.stderr)
+
+
+def lr_params(m):
+    """A fitted LogisticRegression's coef_ and intercept_ (one row for two classes)."""
+    return {"coef": m.coef_.tolist(), "intercept": m.intercept_.tolist()}
 
 
 def cv_cart(Xtr, ytr, folds, state):
@@ -194,6 +201,19 @@ def made():
         weights=[0.75, 0.18, 0.07], random_state=3))
     yield "wide", lambda: (lambda X, y: (X, y, 1))(*make_classification(
         n_samples=300, n_features=24, n_informative=10, n_redundant=4, n_classes=4, random_state=4))
+    # Three on which lbfgs stops at max_iter=100 in every fit (features not scaled):
+    # features whose ranges run from 0.1 to 1000,
+    yield "ranges", lambda: (lambda X, y: (X * np.array([0.1, 1, 10, 100, 1000, 0.3]), y, 0))(*make_classification(
+        n_samples=300, n_features=6, n_informative=4, n_redundant=0, n_classes=3,
+        n_clusters_per_class=1, random_state=5))
+    # 60 features of ranges 0.1 to 1000 and ten classes,
+    yield "many_features", lambda: (lambda X, y: (X * np.geomspace(0.1, 1000, 60), y, 0))(*make_classification(
+        n_samples=700, n_features=60, n_informative=30, n_redundant=5, n_classes=10,
+        n_clusters_per_class=1, random_state=6))
+    # three nearly separable classes.
+    yield "separable", lambda: (lambda X, y: (X * np.array([1, 10, 100, 5, 50]), y, 0))(*make_classification(
+        n_samples=300, n_features=5, n_informative=3, n_redundant=0, n_classes=3, class_sep=3.0,
+        n_clusters_per_class=1, random_state=7))
 
 
 def constant_collinear():
