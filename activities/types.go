@@ -16,7 +16,7 @@ const (
 // TrainVersion is the training step's code version, part of its reuse
 // key: bump it with any change to Train or to ml that changes what
 // training computes, or pipelines keep reusing results of the old code.
-const TrainVersion = "1"
+const TrainVersion = "2"
 
 // Tags the training step sets on itself and on its pipeline.
 const (
