@@ -21,8 +21,8 @@ type stack struct {
 	dir string
 	// scriptRoot is the folder script steps may run from.
 	scriptRoot string
-	client client.Client
-	store  datastore.Resolver
+	client     client.Client
+	store      datastore.Resolver
 	// cpu meters the main dev server, Azurite and this process.
 	cpu   cpuMeter
 	stops []func()

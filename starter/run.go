@@ -156,7 +156,7 @@ func (c *cli) run(in workflows.PipelineInput, id string) error {
 
 // launch is a workflow that run and sweep start and follow to its end.
 type launch struct {
-	// check refuses a bad input with a usage error, before anything starts.
+	// check, if set, refuses a bad input with a usage error, before anything starts.
 	check func() error
 	// experiment names the workflow when id is empty:
 	// <experiment>-<time>-<random>.
@@ -191,8 +191,10 @@ func (f followed) completed() bool {
 // one of the input, the connection or the start; how the workflow ended is
 // in followed.
 func (c *cli) startAndFollow(l launch, res any) (followed, error) {
-	if err := l.check(); err != nil {
-		return followed{}, err
+	if l.check != nil {
+		if err := l.check(); err != nil {
+			return followed{}, err
+		}
 	}
 	id := l.id
 	if id == "" {

@@ -147,51 +147,41 @@ type scriptsRun struct {
 	started time.Time
 }
 
-// runScripts uploads the snapshots of pl's jobs, starts ScriptPipeline and
-// follows it to its end.
+// runScripts uploads the snapshots of pl's jobs and creates the search
+// attributes it declares, then starts ScriptPipeline and follows it to its
+// end as 'starter run' follows TrainingPipeline (startAndFollow).
 func (c *cli) runScripts(pl pipelinefile.Pipeline, id string, scanned map[string]*snapshot.Manifest) (scriptsRun, error) {
-	if id == "" {
-		id = newWorkflowID(pl.Experiment)
-	}
-	cfg, tc, err := c.connect()
-	if err != nil {
+	if err := c.prepareScripts(&pl, scanned); err != nil {
 		return scriptsRun{}, err
 	}
-	defer tc.Close()
-	ctx := context.Background()
-	if err := uploadSnapshots(ctx, cfg, &pl, scanned, c.stderr); err != nil {
-		return scriptsRun{}, err
-	}
-	if err := ensureAttributes(ctx, tc, cfg.Namespace(), pl.Attributes); err != nil {
-		return scriptsRun{}, err
-	}
-	run := scriptsRun{started: time.Now()}
-	we, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: id, TaskQueue: workflows.TaskQueue,
-		TypedSearchAttributes: runctx.ExperimentSearchAttributes(pl.Experiment),
-		StaticSummary:         scriptsSummary(pl),
-	}, workflows.ScriptPipeline, pl)
-	if err != nil {
-		return run, fmt.Errorf("start pipeline: %w", err)
-	}
-	out := &run.scriptsOutput
-	out.WorkflowID, out.RunID, out.UIURL = we.GetID(), we.GetRunID(), cfg.RunURL(we.GetID(), we.GetRunID())
-	if len(pl.Jobs) == 1 {
-		out.StepRunID, out.Snapshot = layout.StepRunID(we.GetID(), pl.Jobs[0].Name), pl.Jobs[0].Snapshot
-	}
-	fmt.Fprintf(c.stderr, "started %s\n  %s\n", out.WorkflowID, out.UIURL)
 	progress := newStepProgress(c.stderr)
-	stop := follow(ctx, 250*time.Millisecond, func(ctx context.Context) { pollSteps(ctx, tc, out.WorkflowID, out.RunID, progress) })
-	wctx, noWorkerDone := context.WithCancel(ctx)
-	go warnWithoutWorker(wctx, tc, cfg.Namespace(), out.WorkflowID, out.RunID, c.stderr)
 	var res workflows.ScriptPipelineResult
-	err = we.Get(ctx, &res)
-	noWorkerDone()
-	stop()
-	out.Status = enums.WORKFLOW_EXECUTION_STATUS_COMPLETED.String()
+	f, err := c.startAndFollow(launch{
+		experiment: pl.Experiment, id: id,
+		options: func(id string) client.StartWorkflowOptions {
+			return client.StartWorkflowOptions{
+				ID: id, TaskQueue: workflows.TaskQueue,
+				TypedSearchAttributes: runctx.ExperimentSearchAttributes(pl.Experiment),
+				StaticSummary:         scriptsSummary(pl),
+			}
+		},
+		kind: "pipeline", workflow: workflows.ScriptPipeline, input: pl,
+		every: 250 * time.Millisecond,
+		poll: func(ctx context.Context, tc client.Client, workflowID, runID string) {
+			pollSteps(ctx, tc, workflowID, runID, progress)
+		},
+	}, &res)
 	if err != nil {
-		out.Status, out.Error = closedStatus(ctx, tc, out.WorkflowID, out.RunID), rootCause(err)
-		res = finalScripts(ctx, tc, out.WorkflowID, out.RunID)
+		return scriptsRun{}, err
+	}
+	run := scriptsRun{started: f.started}
+	out := &run.scriptsOutput
+	out.WorkflowID, out.RunID, out.UIURL, out.Status, out.Error = f.workflowID, f.runID, f.uiURL, f.status, f.err
+	if len(pl.Jobs) == 1 {
+		out.StepRunID, out.Snapshot = layout.StepRunID(f.workflowID, pl.Jobs[0].Name), pl.Jobs[0].Snapshot
+	}
+	if !f.completed() {
+		res = c.finalScripts(f.workflowID, f.runID)
 	}
 	out.Jobs, out.Tags, out.Properties = res.Jobs, res.Tags, res.Properties
 	if len(res.Jobs) == 1 && res.Jobs[0].Step != nil {
@@ -200,13 +190,33 @@ func (c *cli) runScripts(pl pipelinefile.Pipeline, id string, scanned map[string
 	return run, nil
 }
 
+// prepareScripts uploads pl's snapshots and creates the search
+// attributes it declares, before the pipeline starts.
+func (c *cli) prepareScripts(pl *pipelinefile.Pipeline, scanned map[string]*snapshot.Manifest) error {
+	cfg, tc, err := c.connect()
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	ctx := context.Background()
+	if err := uploadSnapshots(ctx, cfg, pl, scanned, c.stderr); err != nil {
+		return err
+	}
+	return ensureAttributes(ctx, tc, cfg.Namespace(), pl.Attributes)
+}
+
 // finalScripts is a failed pipeline's tags and properties, from its run
-// query or its memo.
-func finalScripts(ctx context.Context, tc client.Client, workflowID, runID string) workflows.ScriptPipelineResult {
+// query (a worker answers it from the history).
+func (c *cli) finalScripts(workflowID, runID string) workflows.ScriptPipelineResult {
 	var res workflows.ScriptPipelineResult
-	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	_, tc, err := c.connect()
+	if err != nil {
+		return res
+	}
+	defer tc.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if v, err := tc.QueryWorkflow(qctx, workflowID, runID, runctx.QueryRun); err == nil {
+	if v, err := tc.QueryWorkflow(ctx, workflowID, runID, runctx.QueryRun); err == nil {
 		var rec runctx.ParentRecord
 		if v.Get(&rec) == nil {
 			res.Tags, res.Properties = rec.Tags, rec.Properties

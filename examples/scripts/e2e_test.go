@@ -46,7 +46,7 @@ func TestScriptsAgreeWithTrainingPipeline(t *testing.T) {
 	blob, err := datastore.NewAzureBlob(datastore.AzureOptions{ConnectionString: az.ConnectionString()})
 	require.NoError(t, err)
 	store := datastore.Resolver{Blob: blob, Local: datastore.NewLocalRoots(filepath.Join(root, "data"))}
-	plugin, err := runctx.NewPlugin(runctx.PluginOptions{Store: store, 
+	plugin, err := runctx.NewPlugin(runctx.PluginOptions{Store: store,
 		ScriptRoots: []string{filepath.Join(root, "examples", "scripts")}, ScriptClient: filepath.Join(root, "python"), ScriptDir: dir})
 	require.NoError(t, err)
 	opts := srv.ClientOptions()

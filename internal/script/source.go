@@ -8,12 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/temporal-ml/runctx-pipeline/internal/snapshot"
 )
 
-// Limits of a source directory, Azure ML's for a run's snapshot.
+// Limits of a source directory: a snapshot's (Azure ML's for a run's
+// source), whether it came as a snapshot or lies on the worker.
 const (
-	MaxSourceBytes = 300 << 20
-	MaxSourceFiles = 2000
+	MaxSourceBytes = snapshot.MaxBytes
+	MaxSourceFiles = snapshot.MaxFiles
 )
 
 // Roots are the folders of a worker under which script sources may lie
