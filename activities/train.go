@@ -80,7 +80,7 @@ func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, err
 	var summary runctx.Summary
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		_, err := run.Upload(gctx, "outputs/output.txt", "text/plain", strings.NewReader(report.Summary()))
+		_, err := run.Upload(gctx, "outputs/output.txt", "text/plain", strings.NewReader(output(report)))
 		return err
 	})
 	g.Go(func() (err error) {
@@ -97,7 +97,17 @@ func (a *Activities) Train(ctx context.Context, in TrainInput) (TrainResult, err
 	if err := g.Wait(); err != nil {
 		return TrainResult{}, err
 	}
-	return TrainResult{Step: summary, ModelRef: modelRef, ModelType: best.Name, DataHash: ml.Hash(ds)}, nil
+	return TrainResult{Step: summary, ModelRef: modelRef, ModelType: best.Name, DataHash: ml.Hash(ds), Warnings: report.Warnings()}, nil
+}
+
+// output is what the reference script prints, the step's outputs/output.txt:
+// one line per model, then scikit-learn's warnings.
+func output(r *ml.Report) string {
+	out := r.Summary()
+	for _, w := range r.Warnings() {
+		out += w + "\n"
+	}
+	return out
 }
 
 // logReport records what the reference script logs: each model's accuracy

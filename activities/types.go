@@ -60,6 +60,9 @@ type TrainResult struct {
 	ModelRef  string         `json:"model_ref"`
 	ModelType string         `json:"model_type"`
 	DataHash  string         `json:"data_hash"`
+	// Warnings are scikit-learn's warnings of the fitted models (LR's
+	// ConvergenceWarning), also written to the step's outputs/output.txt.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // RunSummary returns the training step's run summary (runctx.Summarizer).

@@ -76,6 +76,21 @@ func (r *Report) Summary() string {
 	return b.String()
 }
 
+// Warnings returns scikit-learn's warnings for the models fitted on the
+// whole training part, one line per warning, prefixed with the model's
+// name: today, LR's ConvergenceWarning when lbfgs stopped at max_iter.
+func (r *Report) Warnings() []string {
+	var w []string
+	for _, res := range r.Results {
+		if lr, ok := res.Model.(*LogisticRegression); ok {
+			if msg := lr.ConvergenceWarning(); msg != "" {
+				w = append(w, fmt.Sprintf("%s: ConvergenceWarning: %s", res.Name, msg))
+			}
+		}
+	}
+	return w
+}
+
 // CrossValScore returns the accuracy of model name (built with seed) on each
 // of folds unshuffled k-fold splits of X, y, as scikit-learn's
 // cross_val_score(model, X, y, cv=KFold(n_splits=folds)).

@@ -74,6 +74,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, "train:", err)
 		os.Exit(1)
 	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(os.Stderr, "train:", w)
+	}
 	fmt.Printf("%s: best model %s, accuracy %s\nrecord %s\nmodel  %s\n",
 		run.ID(), res.Step.Tags["best_model"], res.Step.Tags["accuracy"], res.Step.RecordRef, res.ModelRef)
 }
@@ -96,6 +99,9 @@ func figures(r datastore.Resolver, in activities.TrainInput, label string) error
 	rep, err := ml.TrainAll(ds, ml.Options{Folds: in.Folds, Seed: in.Seed, ValidationSize: in.ValidationSize})
 	if err != nil {
 		return err
+	}
+	for _, w := range rep.Warnings() {
+		fmt.Fprintln(os.Stderr, "train:", w)
 	}
 	return json.NewEncoder(os.Stdout).Encode(rep.Figures())
 }

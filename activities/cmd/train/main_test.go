@@ -81,3 +81,52 @@ func TestOfflineRunOnTheUsersFile(t *testing.T) {
 		assert.Contains(t, stderr.String(), "no such file")
 	})
 }
+
+// TestConvergenceWarning: where scikit-learn 1.2.1's lbfgs stops at
+// max_iter (the golden ranges data set, on which its fits warn), the tool
+// says so on stderr with scikit-learn's words, both offline and with
+// --json, and writes it to the step's outputs/output.txt; on iris, where
+// lbfgs converges, it says nothing.
+func TestConvergenceWarning(t *testing.T) {
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "train")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	const warning = "train: LR: ConvergenceWarning: lbfgs failed to converge (status=1): STOP: TOTAL NO. of ITERATIONS REACHED LIMIT\n"
+	ranges, err := filepath.Abs(filepath.Join("..", "..", "..", "ml", "testdata", "golden", "ranges.csv"))
+	require.NoError(t, err)
+	iris, err := filepath.Abs(filepath.Join("..", "..", "..", "data", "iris.csv"))
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name, data string
+		json, warns bool
+	}{
+		{"ranges json", ranges, true, true},
+		{"ranges offline", ranges, false, true},
+		{"iris json", iris, true, false},
+		{"iris offline", iris, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			outs := filepath.Join(t.TempDir(), "outputs")
+			args := []string{"--data", tc.data, "--outputs", outs}
+			if tc.json {
+				args = append(args, "--json")
+			}
+			cmd := exec.Command(bin, args...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			require.NoError(t, cmd.Run(), stderr.String())
+			if !tc.warns {
+				assert.NotContains(t, stderr.String(), "ConvergenceWarning")
+				return
+			}
+			assert.Contains(t, stderr.String(), warning)
+			if tc.json {
+				return
+			}
+			b, err := os.ReadFile(filepath.Join(outs, "outputs", "output.txt"))
+			require.NoError(t, err)
+			assert.Contains(t, string(b), warning[len("train: "):])
+		})
+	}
+}
