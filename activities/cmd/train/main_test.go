@@ -98,7 +98,7 @@ func TestConvergenceWarning(t *testing.T) {
 	iris, err := filepath.Abs(filepath.Join("..", "..", "..", "data", "iris.csv"))
 	require.NoError(t, err)
 	for _, tc := range []struct {
-		name, data string
+		name, data  string
 		json, warns bool
 	}{
 		{"ranges json", ranges, true, true},
