@@ -53,8 +53,10 @@ chaos: tools
 chaos-short: tools
 	$(GO) test -count=1 -timeout 10m -v ./testsuite/chaos/
 
+## vet: go vet, and gofmt -l over the tracked Go files (fails when one needs formatting)
 vet:
 	$(GO) vet ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted" >&2; exit 1; fi
 
 ## workflowcheck: lint the workflow code for non-determinism
 workflowcheck:
