@@ -36,6 +36,10 @@ type lrProblem struct {
 // lrChunkWork is about the multiply-adds of one chunk of an evaluation.
 const lrChunkWork = 1 << 17
 
+// lrChunkRows is the rows of one chunk of a multinomial evaluation on few
+// features.
+const lrChunkRows = 1024
+
 // lrGemmFeatures: above it a chunk's two products are matrix products,
 // below it one fused pass over the rows.
 const lrGemmFeatures = 16
@@ -50,6 +54,13 @@ func (p *lrProblem) setup() {
 		// At most 192 rows a chunk: gonum's Gemm runs a product of more
 		// than three 64-row blocks on goroutines of its own.
 		nc = max(nc, (p.n+191)/192)
+	}
+	if p.K > 1 && p.d <= lrGemmFeatures {
+		// The chunks here only hold scores and residuals: the gradient
+		// (gradColumn) and the loss (pairwiseSum) run over all rows, so
+		// any cut gives the same bits, and a cut by rows alone keeps a
+		// few thousand rows in parallel.
+		nc = min(max(1, p.n/lrChunkRows), 64)
 	}
 	p.bounds = make([]int, nc+1)
 	for c := range nc + 1 {
@@ -188,7 +199,10 @@ func (p *lrProblem) multinomial(w, g []float64, lo, hi int) {
 		zy := zi[yi]
 		var sum float64
 		for k, v := range zi {
-			e := math.Exp(v - zmax)
+			e := 1.0 // exp(0), exactly
+			if v != zmax {
+				e = math.Exp(v - zmax)
+			}
 			zi[k] = e
 			sum += e
 		}

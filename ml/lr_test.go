@@ -118,7 +118,8 @@ func TestLRLabelsKept(t *testing.T) {
 }
 
 // BenchmarkLREval measures one evaluation of the objective and gradient on
-// digits' training part (1437×64, 10 classes) and on 80,000×4, 3 classes.
+// digits' training part (1437×64, 10 classes) and on 10,000×4 and
+// 80,000×4, 3 classes.
 func BenchmarkLREval(b *testing.B) {
 	f, err := os.Open("testdata/golden/digits.csv")
 	if err != nil {
@@ -132,7 +133,7 @@ func BenchmarkLREval(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		d    *Dataset
-	}{{"digits", digits}, {"rows=80000", synthIris(80000, 1)}} {
+	}{{"digits", digits}, {"rows=10000", synthIris(10000, 1)}, {"rows=80000", synthIris(80000, 1)}} {
 		b.Run(c.name, func(b *testing.B) {
 			X, y := c.d.X[:len(c.d.X)*4/5], c.d.Y[:len(c.d.X)*4/5]
 			n, d := len(X), len(X[0])
@@ -193,5 +194,39 @@ func TestLRSameOnAnyProcessors(t *testing.T) {
 		if !slices.EqualFunc(a.Coef, b.Coef, slices.Equal) || !slices.Equal(a.Intercept, b.Intercept) || a.NIter != b.NIter {
 			t.Errorf("%d features: GOMAXPROCS 1: %v %v (%d iterations); 3: %v %v (%d)", len(c.X[0]), a.Coef, a.Intercept, a.NIter, b.Coef, b.Intercept, b.NIter)
 		}
+	}
+}
+
+// TestLRMultinomialChunksDoNotMatter: on few features the multinomial
+// chunks hold only scores and residuals, so any cut of the rows gives the
+// same loss and gradient, bit for bit.
+func TestLRMultinomialChunksDoNotMatter(t *testing.T) {
+	d := synthIris(10000, 5)
+	n, nf := len(d.X), len(d.X[0])
+	flat := make([]float64, 0, n*nf)
+	for _, x := range d.X {
+		flat = append(flat, x...)
+	}
+	y := labelIndex(d.Y, []int{0, 1, 2})
+	w := make([]float64, 3*(nf+1))
+	for i := range w {
+		w[i] = 0.1 * float64(i%5-2)
+	}
+	eval := func(p *lrProblem) (float64, []float64) {
+		g := make([]float64, len(w))
+		return p.eval(w, g), g
+	}
+	chunked := &lrProblem{X: flat, n: n, d: nf, K: 3, y: y, l2: 1}
+	lossC, gradC := eval(chunked)
+	if len(chunked.bounds) < 3 {
+		t.Fatalf("%d rows in %d chunks, want several", n, len(chunked.bounds)-1)
+	}
+	whole := &lrProblem{X: flat, n: n, d: nf, K: 3, y: y, l2: 1}
+	whole.setup()
+	whole.bounds = []int{0, n}
+	whole.grads = whole.grads[:1]
+	lossW, gradW := eval(whole)
+	if lossC != lossW || !slices.Equal(gradC, gradW) {
+		t.Errorf("%d chunks: loss %v grad %v; one chunk: %v %v", len(chunked.bounds)-1, lossC, gradC, lossW, gradW)
 	}
 }
