@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 
@@ -238,10 +239,17 @@ func (s *Sweep) PrepareSweep(ctx context.Context, in PrepareInput) (PrepareResul
 
 // foldProgress is a trial's heartbeat: the scores of the folds done, so a
 // retry on another worker starts after them.
+//
+// A trial records its progress only once it has run for progressAfter: a
+// retry of a shorter one loses less than the heartbeat costs every trial
+// (one call to the server; the run context's own heartbeat keeps a
+// trial's worker known and its cancellation delivered).
 type foldProgress struct {
 	From   int       `json:"from"`
 	Scores []float64 `json:"scores"`
 }
+
+const progressAfter = time.Second
 
 // SweepTrial runs part of a trial: folds From to To (each logged to the
 // trial's run as cv_score as it ends, and heartbeated, so that a retry
@@ -275,6 +283,7 @@ func (s *Sweep) SweepTrial(ctx context.Context, in TrialInput) (TrialResult, err
 			res.Scores = prog.Scores
 		}
 	}
+	began := time.Now()
 	all := append([]float64(nil), in.Scores...)
 	all = append(all, res.Scores...)
 	for f := in.From + len(res.Scores); f < in.To; f++ {
@@ -295,7 +304,9 @@ func (s *Sweep) SweepTrial(ctx context.Context, in TrialInput) (TrialResult, err
 		score := ml.Accuracy(yte, pred)
 		res.Scores = append(res.Scores, score)
 		all = append(all, score)
-		activity.RecordHeartbeat(ctx, foldProgress{From: in.From, Scores: res.Scores})
+		if time.Since(began) >= progressAfter {
+			activity.RecordHeartbeat(ctx, foldProgress{From: in.From, Scores: res.Scores})
+		}
 	}
 	for _, v := range all {
 		run.Log(MetricCVScore, v)

@@ -43,13 +43,12 @@ func HyperparameterSweep(ctx workflow.Context, in SweepInput) (SweepResult, erro
 	if err != nil {
 		return SweepResult{}, err
 	}
-	// Trials are not executed eagerly: an eager trial runs on the worker
-	// that ran the workflow task, where CPU-bound trials pile up; through
-	// the task queue every worker takes its share.
+	// The sweep's own steps (prepare, summary) run eagerly, on the worker
+	// that ran the workflow task, saving a dispatch each; trials do not
+	// (see runTrial).
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout:   time.Hour,
-		HeartbeatTimeout:      TrialHeartbeatTimeout,
-		DisableEagerExecution: true,
+		StartToCloseTimeout: time.Hour,
+		HeartbeatTimeout:    TrialHeartbeatTimeout,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			MaximumInterval:        10 * time.Second,
@@ -221,6 +220,12 @@ func segment(pol sweep.Policy, folds, from int) (to int, final bool) {
 // runTrial runs trial i to its end: completed, stopped early or failed.
 func (s *sweeper) runTrial(ctx workflow.Context, i int) {
 	var sw *activities.Sweep
+	// Trials are not executed eagerly: an eager trial runs on the worker
+	// that ran the workflow task, where CPU-bound trials pile up; through
+	// the task queue every worker takes its share.
+	ao := workflow.GetActivityOptions(ctx)
+	ao.DisableEagerExecution = true
+	ctx = workflow.WithActivityOptions(ctx, ao)
 	id := TrialID(i)
 	rec := TrialRecord{TrialID: id, Params: s.in.Space.Trial(i), CVScores: []float64{}}
 	summary := fmt.Sprintf("%s: %s %s", id, s.in.Space.Model, sweep.FormatParams(rec.Params))
