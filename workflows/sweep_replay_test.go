@@ -14,7 +14,9 @@ import (
 
 // sweepHistories are committed histories of real sweeps on the dev server
 // (testsuite's sweep tests write them with SWEEP_EXPORT_HISTORIES): a grid
-// sweep, a random sweep with early termination, and a cancelled sweep.
+// sweep, a random sweep with early termination, and a cancelled sweep;
+// each also as recorded after the prepare and summary steps became eager
+// (*-eager-prepare.json: the same commands, the steps started at once).
 func sweepHistories(t *testing.T) []string {
 	return replaytest.Histories(t, filepath.Join("testdata", "sweep-*.json"), 3)
 }
