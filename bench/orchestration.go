@@ -24,8 +24,9 @@ const orchestrationRuns = 3
 type orchestrationPair struct {
 	floor, sweep time.Duration
 	fph, sph     runPhases
-	ratio        float64
 }
+
+func (p orchestrationPair) ratio() float64 { return float64(p.sweep) / float64(p.floor) }
 
 // writeOrchestration measures NB on iris (about a millisecond of work a
 // trial) against n no-op activities at the same concurrency, both through
@@ -66,17 +67,16 @@ func writeOrchestration(ctx context.Context, s *stack, r *strings.Builder, n, k 
 		if p.sph, err = historyPhases(ctx, s.client, id, first, "SweepTrial"); err != nil {
 			return "", err
 		}
-		p.ratio = float64(p.sweep) / float64(p.floor)
 		pairs = append(pairs, p)
 	}
 	var ratios []string
 	for _, p := range pairs {
-		ratios = append(ratios, fmt.Sprintf("%.2f×", p.ratio))
+		ratios = append(ratios, fmt.Sprintf("%.2f×", p.ratio()))
 	}
-	slices.SortFunc(pairs, func(a, b orchestrationPair) int { return cmp.Compare(a.ratio, b.ratio) })
+	slices.SortFunc(pairs, func(a, b orchestrationPair) int { return cmp.Compare(a.ratio(), b.ratio()) })
 	m := pairs[len(pairs)/2]
 	fmt.Fprintf(r, "| orchestration per trial, %d trials, %d at once (NB on iris; floor: no-op activities), median of %d runs (%s) | %s | %s | %.2f× | ≤ 1.2× |\n",
-		n, k, len(pairs), strings.Join(ratios, ", "), ms(m.sweep/time.Duration(n)), ms(m.floor/time.Duration(n)), m.ratio)
+		n, k, len(pairs), strings.Join(ratios, ", "), ms(m.sweep/time.Duration(n)), ms(m.floor/time.Duration(n)), m.ratio())
 	f, sw := m.fph, m.sph
 	return fmt.Sprintf("| phase (from the histories of the median run) | sweep | floor |\n|---|---|---|\n"+
 		"| before the first trial (start, prepare) | %s | %s |\n"+

@@ -48,19 +48,21 @@ func (p *lrProblem) setup() {
 	if p.bounds != nil {
 		return
 	}
-	work := p.n * (p.d + 1) * p.K
-	nc := min(max(1, work/lrChunkWork), max(1, p.n/64), 64)
-	if p.K > 1 && p.d > lrGemmFeatures {
-		// At most 192 rows a chunk: gonum's Gemm runs a product of more
-		// than three 64-row blocks on goroutines of its own.
-		nc = max(nc, (p.n+191)/192)
-	}
+	var nc int
 	if p.K > 1 && p.d <= lrGemmFeatures {
 		// The chunks here only hold scores and residuals: the gradient
 		// (gradColumn) and the loss (pairwiseSum) run over all rows, so
 		// any cut gives the same bits, and a cut by rows alone keeps a
 		// few thousand rows in parallel.
 		nc = min(max(1, p.n/lrChunkRows), 64)
+	} else {
+		work := p.n * (p.d + 1) * p.K
+		nc = min(max(1, work/lrChunkWork), max(1, p.n/64), 64)
+		if p.K > 1 {
+			// At most 192 rows a chunk: gonum's Gemm runs a product of
+			// more than three 64-row blocks on goroutines of its own.
+			nc = max(nc, (p.n+191)/192)
+		}
 	}
 	p.bounds = make([]int, nc+1)
 	for c := range nc + 1 {
