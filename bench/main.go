@@ -48,8 +48,17 @@ func main() {
 	flag.IntVar(&rounds, "rounds", 5, "throughput rounds of each")
 	sk := flag.String("sklearn", "iris,digits,10000,100000", "data of the comparison with scikit-learn (iris, digits, synthetic row counts; empty: none)")
 	skOnly := flag.Bool("sklearn-only", false, "run only the comparison with scikit-learn: no dev server, nothing written")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the bench's process (worker and client) to this file")
 	flag.Parse()
 	sklearnSizes = *sk
+	if *cpuprofile != "" {
+		stop, err := startCPUProfile(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		defer stop()
+	}
 	if runSweepOnly() { // bench/sweep.go: -sweep-only
 		return
 	}

@@ -24,6 +24,7 @@ const orchestrationRuns = 3
 type orchestrationPair struct {
 	floor, sweep time.Duration
 	fph, sph     runPhases
+	fcpu, scpu   []time.Duration // CPU time of each process of s.cpu over the run
 }
 
 func (p orchestrationPair) ratio() float64 { return float64(p.sweep) / float64(p.floor) }
@@ -45,6 +46,10 @@ func writeOrchestration(ctx context.Context, s *stack, r *strings.Builder, n, k 
 	for i := range orchestrationRuns {
 		var p orchestrationPair
 		progress("sweep %d/%d: floor of %d no-op activities, %d at once", i+1, orchestrationRuns, n, k)
+		c0, err := s.cpu.read()
+		if err != nil {
+			return "", err
+		}
 		start := time.Now()
 		fr, err := s.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: "sweep-floor"}, SweepFloor, n, k)
 		if err == nil {
@@ -54,16 +59,29 @@ func writeOrchestration(ctx context.Context, s *stack, r *strings.Builder, n, k 
 			return "", err
 		}
 		p.floor = time.Since(start)
+		c1, err := s.cpu.read()
+		if err != nil {
+			return "", err
+		}
 		if p.fph, err = historyPhases(ctx, s.client, fr.GetID(), fr.GetRunID(), "FloorStep"); err != nil {
 			return "", err
 		}
 		progress("sweep %d/%d: %d NB trials, %d at once", i+1, orchestrationRuns, n, k)
+		c1b, err := s.cpu.read()
+		if err != nil {
+			return "", err
+		}
 		wall, id, first, _, err := runSweep(ctx, s.client, workflows.TaskQueue, sweepIn("NB", workflows.DefaultData, k,
 			fmt.Sprintf("var_smoothing=choice(%s)", floats(n))))
 		if err != nil {
 			return "", err
 		}
 		p.sweep = wall
+		c2, err := s.cpu.read()
+		if err != nil {
+			return "", err
+		}
+		p.fcpu, p.scpu = minus(c1, c0), minus(c2, c1b)
 		if p.sph, err = historyPhases(ctx, s.client, id, first, "SweepTrial"); err != nil {
 			return "", err
 		}
@@ -86,5 +104,27 @@ func writeOrchestration(ctx context.Context, s *stack, r *strings.Builder, n, k 
 		"| workflow tasks while trials run, per trial | %.2f | %.2f |\n\n",
 		ms(sw.before), ms(f.before), ms(sw.during/time.Duration(sw.n)), ms(f.during/time.Duration(f.n)),
 		ms(sw.after), ms(f.after), ms(sw.queued), ms(sw.ran), ms(f.queued), ms(f.ran),
-		float64(sw.tasks)/float64(sw.n), float64(f.tasks)/float64(f.n)), nil
+		float64(sw.tasks)/float64(sw.n), float64(f.tasks)/float64(f.n)) + cpuRows(s.cpu.names, m, n), nil
+}
+
+// cpuRows is the CPU time each process used per trial in the median
+// pair: on a 2-core machine shared by the dev server, Azurite and the
+// worker, a trial waits in the queue for CPU that any of them uses.
+func cpuRows(names []string, m orchestrationPair, n int) string {
+	var b strings.Builder
+	b.WriteString("| CPU time per trial, by process | sweep | floor |\n|---|---|---|\n")
+	for i, name := range names {
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", name, ms(m.scpu[i]/time.Duration(n)), ms(m.fcpu[i]/time.Duration(n)))
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// minus returns a-b element by element.
+func minus(a, b []time.Duration) []time.Duration {
+	out := make([]time.Duration, len(a))
+	for i := range a {
+		out[i] = a[i] - b[i]
+	}
+	return out
 }

@@ -80,6 +80,11 @@ type Pipeline struct {
 	attrs   map[string]TagAttribute
 	rec     ParentRecord
 	applied map[string]bool // IDs of the steps' changes applied
+	index   map[string]int  // rec.Steps by name
+	// rows holds each step's row of the current details, rendered when
+	// the step changes: a sweep of n trials publishes 2n times, and
+	// rendering every step each time made that quadratic.
+	rows []string
 }
 
 // StartPipeline makes the workflow a pipeline run: it returns a context
@@ -122,7 +127,7 @@ func StartPipeline(ctx workflow.Context, opts PipelineOptions) (workflow.Context
 		}
 		sc.Outputs = outputs
 	}
-	p := &Pipeline{attrs: map[string]TagAttribute{}, applied: map[string]bool{}, rec: ParentRecord{
+	p := &Pipeline{attrs: map[string]TagAttribute{}, applied: map[string]bool{}, index: map[string]int{}, rec: ParentRecord{
 		WorkflowID: info.WorkflowExecution.ID,
 		RunID:      info.WorkflowExecution.RunID,
 		Experiment: opts.Experiment,
@@ -246,28 +251,31 @@ func (p *Pipeline) Apply(ctx workflow.Context, c ParentChange) error {
 			return fmt.Errorf("runctx: upsert memo: %w", err)
 		}
 	}
-	p.publishDetails(ctx)
+	p.publishDetails(ctx, -1)
 	return nil
 }
 
-func (p *Pipeline) step(name string) *StepInfo {
-	for i := range p.rec.Steps {
-		if p.rec.Steps[i].Name == name {
-			return &p.rec.Steps[i]
-		}
+// step returns the index of the named step in rec.Steps, adding it when
+// it is new.
+func (p *Pipeline) step(name string) int {
+	if i, ok := p.index[name]; ok {
+		return i
 	}
 	p.rec.Steps = append(p.rec.Steps, StepInfo{Name: name, RunID: layout.StepRunID(p.rec.WorkflowID, name)})
-	return &p.rec.Steps[len(p.rec.Steps)-1]
+	p.rows = append(p.rows, "")
+	p.index[name] = len(p.rec.Steps) - 1
+	return len(p.rec.Steps) - 1
 }
 
 // StepStarted marks a step (named by its activity ID) as running.
 func (p *Pipeline) StepStarted(ctx workflow.Context, name string) {
-	st := p.step(name)
+	i := p.step(name)
+	st := &p.rec.Steps[i]
 	if st.Status != StatusRunning { // a step run in parts started with its first
 		st.Started = workflow.Now(ctx)
 	}
 	st.Status = StatusRunning
-	p.publishDetails(ctx)
+	p.publishDetails(ctx, i)
 }
 
 // StepEnded records a step's summary, or its error, and applies the parent
@@ -275,7 +283,8 @@ func (p *Pipeline) StepStarted(ctx workflow.Context, name string) {
 // the error of a change the pipeline refuses (a write-once property given
 // another value), so that the workflow has one error to look at.
 func (p *Pipeline) StepEnded(ctx workflow.Context, name string, s Summary, err error) error {
-	st := p.step(name)
+	i := p.step(name)
+	st := &p.rec.Steps[i]
 	st.Status, st.RecordRef, st.Ended = StatusCompleted, s.RecordRef, workflow.Now(ctx)
 	st.Tags, st.Properties, st.Metrics = s.Tags, s.Properties, s.Metrics
 	if s.Status == StatusReused {
@@ -284,7 +293,7 @@ func (p *Pipeline) StepEnded(ctx workflow.Context, name string, s Summary, err e
 	if err != nil {
 		st.Status, st.Reason = StatusFailed, err.Error()
 	}
-	p.publishDetails(ctx)
+	p.publishDetails(ctx, i)
 	for _, c := range s.Parent {
 		if aerr := p.Apply(ctx, c); aerr != nil {
 			if err == nil {
@@ -298,33 +307,28 @@ func (p *Pipeline) StepEnded(ctx workflow.Context, name string, s Summary, err e
 
 // StepSkipped records that a step did not run, and why.
 func (p *Pipeline) StepSkipped(ctx workflow.Context, name, reason string) {
-	st := p.step(name)
+	i := p.step(name)
+	st := &p.rec.Steps[i]
 	st.Status, st.Reason = StatusSkipped, reason
-	p.publishDetails(ctx)
+	p.publishDetails(ctx, i)
 }
 
 // publishDetails sets the workflow's current details, shown in the Web UI,
-// to a markdown table of the steps and their headline metrics.
+// to a markdown table of the steps and their headline metrics, after
+// rendering the row of step changed again (-1: no step changed).
 //
 // workflowcheck flags its map iteration; it is order-independent (sorted
-// keys, or copies into maps), so it is deterministic.
+// keys), so it is deterministic.
 //
 //workflowcheck:ignore
-func (p *Pipeline) publishDetails(ctx workflow.Context) {
+func (p *Pipeline) publishDetails(ctx workflow.Context, changed int) {
+	if changed >= 0 {
+		p.rows[changed] = detailsRow(p.rec.Steps[changed])
+	}
 	var b strings.Builder
 	b.WriteString("| step | status | metrics |\n|---|---|---|\n")
-	for _, s := range p.rec.Steps {
-		var ms []string
-		for _, k := range slices.Sorted(maps.Keys(s.Metrics)) {
-			ms = append(ms, fmt.Sprintf("%s %.4g", k, s.Metrics[k]))
-		}
-		if s.Reason != "" {
-			ms = append(ms, s.Reason)
-		}
-		if s.ReusedFrom != "" {
-			ms = append(ms, "reused from "+layout.ReusedFromName(s.Name, s.ReusedFrom))
-		}
-		fmt.Fprintf(&b, "| %s | %s | %s |\n", s.Name, s.Status, strings.Join(ms, ", "))
+	for _, r := range p.rows {
+		b.WriteString(r)
 	}
 	if len(p.rec.Tags) > 0 {
 		b.WriteString("\n**tags**: ")
@@ -337,4 +341,24 @@ func (p *Pipeline) publishDetails(ctx workflow.Context) {
 		b.WriteString("\n")
 	}
 	workflow.SetCurrentDetails(ctx, b.String())
+}
+
+// detailsRow is a step's row of the current details.
+//
+// workflowcheck flags its map iteration; it is order-independent (sorted
+// keys), so it is deterministic.
+//
+//workflowcheck:ignore
+func detailsRow(s StepInfo) string {
+	var ms []string
+	for _, k := range slices.Sorted(maps.Keys(s.Metrics)) {
+		ms = append(ms, fmt.Sprintf("%s %.4g", k, s.Metrics[k]))
+	}
+	if s.Reason != "" {
+		ms = append(ms, s.Reason)
+	}
+	if s.ReusedFrom != "" {
+		ms = append(ms, "reused from "+layout.ReusedFromName(s.Name, s.ReusedFrom))
+	}
+	return fmt.Sprintf("| %s | %s | %s |\n", s.Name, s.Status, strings.Join(ms, ", "))
 }
