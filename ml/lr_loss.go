@@ -31,6 +31,12 @@ type lrProblem struct {
 	loss   []float64   // per row
 	bounds []int       // chunk c is rows bounds[c]:bounds[c+1]
 	grads  [][]float64 // per chunk: its part of Rᵀ X (d × K)
+
+	// The AVX products (kernel, lr_kernel.go): Wᵀ and each row of scores
+	// and of a chunk's gradient 16 classes wide.
+	kernel bool
+	wp     []float64 // d × 16
+	zp     []float64 // n × 16
 }
 
 // lrChunkWork is about the multiply-adds of one chunk of an evaluation.
@@ -68,9 +74,16 @@ func (p *lrProblem) setup() {
 	for c := range nc + 1 {
 		p.bounds[c] = c * p.n / nc
 	}
+	p.kernel = lrKernelAVX && p.K > 1 && p.d > lrGemmFeatures && p.K <= lrKernelClasses
+	width := p.K
+	if p.kernel {
+		width = 16
+		p.wp = make([]float64, p.d*16)
+		p.zp = make([]float64, p.n*16)
+	}
 	p.grads = make([][]float64, nc)
 	for c := range p.grads {
-		p.grads[c] = make([]float64, p.K*p.d)
+		p.grads[c] = make([]float64, width*p.d)
 	}
 	p.z = make([]float64, p.n*p.K)
 	p.loss = make([]float64, p.n)
@@ -81,6 +94,9 @@ func (p *lrProblem) eval(w, grad []float64) float64 {
 	p.setup()
 	d, K := p.d, p.K
 	nc := len(p.grads)
+	if p.kernel {
+		padTo16(p.wp, w, d, K)
+	}
 	parallelFor(nc, func(c int) {
 		lo, hi := p.bounds[c], p.bounds[c+1]
 		if K == 1 {
@@ -97,7 +113,7 @@ func (p *lrProblem) eval(w, grad []float64) float64 {
 	} else {
 		copy(gw, p.grads[0])
 		for c := 1; c < nc; c++ {
-			for i, v := range p.grads[c] {
+			for i, v := range p.grads[c][:d*K] {
 				gw[i] += v
 			}
 		}
@@ -172,7 +188,14 @@ func (p *lrProblem) multinomial(w, g []float64, lo, hi int) {
 	WT := blas64.General{Rows: d, Cols: K, Stride: K, Data: w[:d*K]}
 	Xm := blas64.General{Rows: rows, Cols: d, Stride: d, Data: p.X[lo*d : hi*d]}
 	Zm := blas64.General{Rows: rows, Cols: K, Stride: K, Data: z}
-	if gemm {
+	switch {
+	case p.kernel:
+		zp := p.zp[lo*16 : hi*16]
+		lrScores16(Xm.Data, d, p.wp, zp, rows)
+		for i := range rows {
+			copy(z[i*K:(i+1)*K], zp[i*16:i*16+K])
+		}
+	case gemm:
 		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, Xm, WT, 0, Zm)
 	}
 	for i := range rows {
@@ -216,7 +239,15 @@ func (p *lrProblem) multinomial(w, g []float64, lo, hi int) {
 		zi[yi]--
 		p.loss[lo+i] = l
 	}
-	if gemm {
+	switch {
+	case p.kernel:
+		zp := p.zp[lo*16 : hi*16]
+		padTo16(zp, z, rows, K)
+		lrGrad16(Xm.Data, d, zp, g, rows)
+		for j := range d { // g from d × 16 to d × K, in place
+			copy(g[j*K:(j+1)*K], g[j*16:j*16+K])
+		}
+	case gemm:
 		G := blas64.General{Rows: d, Cols: K, Stride: K, Data: g}
 		blas64.Gemm(blas.Trans, blas.NoTrans, 1, Xm, Zm, 0, G)
 	}
