@@ -11,3 +11,11 @@ func padTo16(dst, src []float64, rows, K int) {
 		copy(dst[i*16:i*16+K], src[i*K:(i+1)*K])
 	}
 }
+
+// unpad16 copies the rows × 16 matrix src into dst, rows × K: its first
+// K columns. dst may be src itself (row by row, each row moves down).
+func unpad16(dst, src []float64, rows, K int) {
+	for i := range rows {
+		copy(dst[i*K:(i+1)*K], src[i*16:i*16+K])
+	}
+}

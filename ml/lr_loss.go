@@ -192,9 +192,7 @@ func (p *lrProblem) multinomial(w, g []float64, lo, hi int) {
 	case p.kernel:
 		zp := p.zp[lo*16 : hi*16]
 		lrScores16(Xm.Data, d, p.wp, zp, rows)
-		for i := range rows {
-			copy(z[i*K:(i+1)*K], zp[i*16:i*16+K])
-		}
+		unpad16(z, zp, rows, K)
 	case gemm:
 		blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, Xm, WT, 0, Zm)
 	}
@@ -244,9 +242,7 @@ func (p *lrProblem) multinomial(w, g []float64, lo, hi int) {
 		zp := p.zp[lo*16 : hi*16]
 		padTo16(zp, z, rows, K)
 		lrGrad16(Xm.Data, d, zp, g, rows)
-		for j := range d { // g from d × 16 to d × K, in place
-			copy(g[j*K:(j+1)*K], g[j*16:j*16+K])
-		}
+		unpad16(g, g, d, K) // d × 16 to d × K, in place
 	case gemm:
 		G := blas64.General{Rows: d, Cols: K, Stride: K, Data: g}
 		blas64.Gemm(blas.Trans, blas.NoTrans, 1, Xm, Zm, 0, G)
