@@ -2,6 +2,7 @@ package ml
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 )
@@ -57,6 +58,26 @@ func BenchmarkKNNPredict(b *testing.B) {
 	for b.Loop() {
 		m.tree = nil
 		if _, err := m.Predict(test.X); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCARTDigits fits CART on the digits golden set (1797×64, ten
+// classes, many constant pixels), the case closest to scikit-learn's time.
+func BenchmarkCARTDigits(b *testing.B) {
+	f, err := os.Open("testdata/golden/digits.csv")
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := LoadCSV(f, "digits.csv")
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		m := &CART{Seed: DefaultSeed}
+		if err := m.Fit(d.X, d.Y); err != nil {
 			b.Fatal(err)
 		}
 	}

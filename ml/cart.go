@@ -1,33 +1,30 @@
 package ml
 
 import (
-	"cmp"
 	"math"
-	"math/rand/v2"
-	"slices"
 )
 
 // cartFeatureThreshold is sklearn's FEATURE_THRESHOLD: float32 values
 // closer than it count as equal in the split search.
 const cartFeatureThreshold = 1e-7
 
-// newRand returns CART's deterministic generator for seed.
-func newRand(seed int64) *rand.Rand {
-	return rand.New(rand.NewPCG(uint64(seed), uint64(seed)^0x9e3779b97f4a7c15))
-}
-
 // CART is a decision tree classifier as sklearn's DecisionTreeClassifier()
 // defaults: Gini impurity, grown until every leaf is pure or cannot be split,
 // on the features rounded to float32 as sklearn does before it splits and
-// before it predicts. Thresholds are sklearn's: the midpoint v/2 + next/2
-// (in float64) of consecutive float32 values that differ by more than
-// sklearn's FEATURE_THRESHOLD (1e-7), or v where the midpoint rounds to
-// next; a row goes left when float32(x[feature]) <= threshold. At every node the features are tried
-// in a random order drawn from Seed and a split replaces the best so far only
-// if strictly better, so ties go to the earliest feature in that order and
-// then to the lowest threshold. The random stream is math/rand/v2's PCG and
-// does not reproduce sklearn's, so which of several equally good splits is
-// chosen may differ from sklearn.
+// before it predicts. It grows the tree scikit-learn 1.2.1 grows with
+// random_state=Seed: the same nodes in the same order (depth first, left
+// child first), the same features and thresholds, the same predictions.
+//
+// Thresholds are sklearn's: the midpoint v/2 + next/2 (in float64) of
+// consecutive float32 values that differ by more than sklearn's
+// FEATURE_THRESHOLD (1e-7), or v where the midpoint rounds to next; a row
+// goes left when float32(x[feature]) <= threshold. At every node the
+// features are tried in the order sklearn's BestSplitter draws them
+// (Fisher–Yates over the features not yet known to be constant, with
+// sklearn's rand_r seeded from numpy's RandomState(Seed)), and a split
+// replaces the best so far only if its Gini proxy, computed as sklearn
+// computes it, is strictly greater: ties go to the earlier feature in that
+// order, then to the lowest threshold.
 //
 // MaxDepth, MinSamplesLeaf and MinSamplesSplit are sklearn's max_depth,
 // min_samples_leaf and min_samples_split (integer forms), with its
@@ -38,12 +35,14 @@ func newRand(seed int64) *rand.Rand {
 // defaults (None, 1, 2), which leave the tree as described above; a leaf
 // that is not pure predicts its majority class (the smallest on ties).
 type CART struct {
+	// Seed is sklearn's random_state, in [0, 2³²−1].
 	Seed            int64 `json:"seed"`
 	MaxDepth        int   `json:"max_depth,omitempty"`         // 0: None (unlimited)
 	MinSamplesLeaf  int   `json:"min_samples_leaf,omitempty"`  // 0: 1
 	MinSamplesSplit int   `json:"min_samples_split,omitempty"` // 0: 2
 
-	// Fitted tree in flat form; node 0 is the root. Feature is -1 at a leaf.
+	// Fitted tree in flat form, numbered as sklearn's tree_; node 0 is the
+	// root. Feature is -1 at a leaf.
 	Classes   []int     `json:"classes"`
 	Feature   []int     `json:"feature"`
 	Threshold []float64 `json:"threshold"`
@@ -51,6 +50,16 @@ type CART struct {
 	Right     []int     `json:"right"`
 	Value     []int     `json:"value"` // predicted class index at each node
 	NFeatures int       `json:"n_features"`
+}
+
+// cartNode is a node waiting on the builder's stack, as sklearn's
+// StackRecord: its rows [lo, hi) of every sorted column, its parent, and
+// how many features are known to be constant in it.
+type cartNode struct {
+	lo, hi, depth, parent int
+	left                  bool
+	impurity              float64
+	nConstant             int
 }
 
 // Fit grows the tree.
@@ -62,6 +71,9 @@ func (m *CART) Fit(X [][]float64, y []int) error {
 	if m.MaxDepth < 0 || m.MinSamplesLeaf < 0 || m.MinSamplesSplit < 0 || m.MinSamplesSplit == 1 {
 		return badInput("CART: max_depth %d, min_samples_leaf %d, min_samples_split %d (want max_depth ≥ 1 or 0 for None, min_samples_leaf ≥ 1, min_samples_split ≥ 2, 0 for their defaults)",
 			m.MaxDepth, m.MinSamplesLeaf, m.MinSamplesSplit)
+	}
+	if m.Seed < 0 || m.Seed > MaxSeed {
+		return badInput("CART: random_state %d not in [0, 2^32-1] (numpy's RandomState range)", m.Seed)
 	}
 	maxDepth, minLeaf, minSplit := m.MaxDepth, max(1, m.MinSamplesLeaf), max(2, m.MinSamplesSplit)
 	if maxDepth == 0 {
@@ -79,114 +91,164 @@ func (m *CART) Fit(X [][]float64, y []int) error {
 	}
 	*m = CART{Seed: m.Seed, MaxDepth: m.MaxDepth, MinSamplesLeaf: m.MinSamplesLeaf, MinSamplesSplit: m.MinSamplesSplit,
 		Classes: classes, NFeatures: d}
-	rng := newRand(m.Seed)
-	// sorted[f] holds the row indices in increasing order of feature f; a
-	// node owns the same range [lo, hi) of every sorted[f], and a split
-	// partitions each range stably, so no node sorts again.
-	sorted := make([][]int32, d)
-	for f := range d {
+	rng := newRandR(uint32(m.Seed))
+	// rows holds the rows of each node in the node's range [lo, hi);
+	// sorted[f] holds them in increasing order of feature f. A split
+	// partitions each range stably, so no node sorts again; the columns of
+	// the features constant in a node are left as they are, since no
+	// descendant reads them.
+	rows := make([]int32, n)
+	for i := range rows {
+		rows[i] = int32(i)
+	}
+	sorted := presort(cols)
+	goLeft := make([]uint8, n)
+	partL, partR := make([]int32, n+1), make([]int32, n+1)
+	counts := make([]int, K)
+	countsL := make([]int, K)
+	countsR := make([]int, K)
+	// features and constant are the splitter's arrays of the same names,
+	// kept across nodes as sklearn keeps them: the order features are
+	// drawn from depends on every node split before.
+	features := make([]int, d)
+	for j := range features {
+		features[j] = j
+	}
+	constant := make([]int, d)
+	stack := []cartNode{{lo: 0, hi: n, parent: -1, impurity: math.Inf(1)}}
+	for len(stack) > 0 {
+		p := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		node := m.addNode()
+		if p.parent >= 0 {
+			if p.left {
+				m.Left[p.parent] = node
+			} else {
+				m.Right[p.parent] = node
+			}
+		}
+		nn := p.hi - p.lo
+		clear(counts)
+		for _, i := range rows[p.lo:p.hi] {
+			counts[yi[i]]++
+		}
+		m.Value[node] = argmaxInt(counts)
+		impurity := p.impurity
+		if p.parent < 0 {
+			impurity = gini(counts, float64(nn))
+		}
+		if p.depth >= maxDepth || nn < minSplit || impurity <= epsilon {
+			continue // sklearn's is_leaf
+		}
+		s := bestSplit(&cartSearch{cols: cols, sorted: sorted, yi: yi, lo: p.lo, hi: p.hi, minLeaf: minLeaf,
+			counts: counts, countsL: countsL, countsR: countsR, features: features, constant: constant,
+			nConstant: p.nConstant, rng: &rng})
+		if s.feature < 0 {
+			continue // no split possible: leaf with the majority class
+		}
+		wn := float64(nn)
+		improvement := wn / float64(n) * (impurity - float64(s.nR/wn*s.impR) - float64(s.nL/wn*s.impL))
+		if improvement+epsilon < 0 {
+			continue // sklearn's min_impurity_decrease test, which rounding can fail
+		}
+		col := cols[s.feature]
+		nl := 0
+		for _, i := range rows[p.lo:p.hi] {
+			goLeft[i] = 0
+			if col[i] <= s.threshold {
+				goLeft[i] = 1
+				nl++
+			}
+		}
+		partition(rows[p.lo:p.hi], goLeft, partL, partR)
+		for _, f := range features[s.nConstant:] {
+			partition(sorted[f][p.lo:p.hi], goLeft, partL, partR)
+		}
+		m.Feature[node], m.Threshold[node] = s.feature, s.threshold
+		stack = append(stack,
+			cartNode{lo: p.lo + nl, hi: p.hi, depth: p.depth + 1, parent: node, impurity: s.impR, nConstant: s.nConstant},
+			cartNode{lo: p.lo, hi: p.lo + nl, depth: p.depth + 1, parent: node, left: true, impurity: s.impL, nConstant: s.nConstant})
+	}
+	return nil
+}
+
+// presort returns, for each column, the rows in increasing order of its
+// values, equal values in row order: a least-significant-digit radix sort
+// on the bits of the values, one byte a pass, skipping the bytes every
+// value shares (most of them, for features of few distinct values).
+func presort(cols [][]float64) [][]int32 {
+	n := 0
+	if len(cols) > 0 {
+		n = len(cols[0])
+	}
+	keys, keys2 := make([]uint64, n), make([]uint64, n)
+	tmp := make([]int32, n)
+	sorted := make([][]int32, len(cols))
+	for f, col := range cols {
+		and, or := ^uint64(0), uint64(0)
+		for i, v := range col {
+			k := orderedBits(v)
+			keys[i] = k
+			and &= k
+			or |= k
+		}
 		s := make([]int32, n)
 		for i := range s {
 			s[i] = int32(i)
 		}
-		col := cols[f]
-		slices.SortFunc(s, func(a, b int32) int { return cmp.Compare(col[a], col[b]) })
+		ks, src, dst, ks2 := keys, s, tmp, keys2
+		for b := range 8 {
+			if byte((and^or)>>(8*b)) == 0 {
+				continue // every value has this byte
+			}
+			var pos [256]int32
+			for _, k := range ks {
+				pos[byte(k>>(8*b))]++
+			}
+			var sum int32
+			for c, cnt := range pos {
+				pos[c] = sum
+				sum += cnt
+			}
+			for i, k := range ks {
+				c := byte(k >> (8 * b))
+				dst[pos[c]], ks2[pos[c]] = src[i], k
+				pos[c]++
+			}
+			src, dst = dst, src
+			ks, ks2 = ks2, ks
+		}
+		if &src[0] != &s[0] {
+			copy(s, src)
+		}
 		sorted[f] = s
 	}
-	type pending struct{ node, lo, hi, depth int }
-	goLeft := make([]bool, n)
-	part := make([]int32, n)
-	countsL := make([]int, K)
-	countsR := make([]int, K)
-	feats := make([]int, d)
-	for j := range feats {
-		feats[j] = j
+	return sorted
+}
+
+// orderedBits maps a float64 to a uint64 whose order is the values' order
+// (−0 just below +0).
+func orderedBits(v float64) uint64 {
+	b := math.Float64bits(v)
+	if b>>63 != 0 {
+		return ^b
 	}
-	m.addNode()
-	stack := []pending{{0, 0, n, 0}}
-	for len(stack) > 0 {
-		p := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		nn := p.hi - p.lo
-		clear(countsR)
-		for _, i := range sorted[0][p.lo:p.hi] {
-			countsR[yi[i]]++
-		}
-		m.Value[p.node] = argmaxInt(countsR)
-		if countsR[m.Value[p.node]] == nn {
-			continue // pure
-		}
-		if p.depth >= maxDepth || nn < minSplit {
-			continue // sklearn's is_leaf: max_depth, min_samples_split, 2·min_samples_leaf
-		}
-		total := slices.Clone(countsR)
-		rng.Shuffle(d, func(a, b int) { feats[a], feats[b] = feats[b], feats[a] })
-		bestFeat, bestThr, bestProxy := -1, 0.0, 0.0
-		for _, f := range feats {
-			col := cols[f]
-			es := sorted[f][p.lo:p.hi]
-			if col[es[nn-1]] <= col[es[0]]+cartFeatureThreshold {
-				continue // constant feature in this node
-			}
-			clear(countsL)
-			copy(countsR, total)
-			var sqL, sqR float64
-			for _, c := range countsR {
-				sqR += float64(c) * float64(c)
-			}
-			for k := 0; k < nn-1; k++ {
-				c := yi[es[k]]
-				// Move one sample of class c from right to left.
-				sqL += float64(2*countsL[c] + 1)
-				sqR -= float64(2*countsR[c] - 1)
-				countsL[c]++
-				countsR[c]--
-				v, next := col[es[k]], col[es[k+1]]
-				if next <= v+cartFeatureThreshold || k+1 < minLeaf || nn-k-1 < minLeaf {
-					continue
-				}
-				nL := float64(k + 1)
-				proxy := sqL/nL + sqR/(float64(nn)-nL)
-				if bestFeat < 0 || proxy > bestProxy {
-					thr := v/2 + next/2
-					if thr == next || math.IsInf(thr, 0) {
-						thr = v
-					}
-					bestFeat, bestThr, bestProxy = f, thr, proxy
-				}
-			}
-		}
-		if bestFeat < 0 {
-			continue // no split possible: leaf with the majority class
-		}
-		col := cols[bestFeat]
-		nl := 0
-		for _, i := range sorted[0][p.lo:p.hi] {
-			goLeft[i] = col[i] <= bestThr
-			if goLeft[i] {
-				nl++
-			}
-		}
-		for f := range d {
-			rs := sorted[f][p.lo:p.hi]
-			l, r := 0, nl
-			for _, i := range rs {
-				if goLeft[i] {
-					part[l] = i
-					l++
-				} else {
-					part[r] = i
-					r++
-				}
-			}
-			copy(rs, part[:nn])
-		}
-		l, r := m.addNode(), m.addNode()
-		m.Feature[p.node], m.Threshold[p.node] = bestFeat, bestThr
-		m.Left[p.node], m.Right[p.node] = l, r
-		stack = append(stack, pending{r, p.lo + nl, p.hi, p.depth + 1}, pending{l, p.lo, p.lo + nl, p.depth + 1})
+	return b | 1<<63
+}
+
+// partition orders rs stably by goLeft (1: left), the rows that go left
+// first, through scratch left and right of one more row than rs. Each row
+// is written to both and only its side advances, so that the loop does not
+// branch on the side.
+func partition(rs []int32, goLeft []uint8, left, right []int32) {
+	l, r := 0, 0
+	for _, i := range rs {
+		g := int(goLeft[i])
+		left[l], right[r] = i, i
+		l += g
+		r += 1 - g
 	}
-	return nil
+	copy(rs[copy(rs, left[:l]):], right[:r])
 }
 
 func (m *CART) addNode() int {

@@ -185,3 +185,30 @@ func TestCARTExplicitDefaults(t *testing.T) {
 		t.Error("explicit defaults grow a different tree")
 	}
 }
+
+func TestCARTRandomStateSeed(t *testing.T) {
+	// numpy 1.24: RandomState(s).randint(0, 2**31 - 1), the value
+	// scikit-learn's splitter seeds its rand_r with.
+	for _, tc := range []struct {
+		seed uint32
+		want randR
+	}{{0, 209652396}, {1, 1791095845}, {12345, 1845187042}, {4294967295, 419326371}} {
+		if got := newRandR(tc.seed); got != tc.want {
+			t.Errorf("random_state %d: rand_r seed %d, numpy's randint %d", tc.seed, got, tc.want)
+		}
+	}
+}
+
+func TestCARTSeedRange(t *testing.T) {
+	X := [][]float64{{0}, {1}}
+	y := []int{0, 1}
+	for _, tc := range []struct {
+		seed    int64
+		wantErr bool
+	}{{0, false}, {MaxSeed, false}, {-1, true}, {MaxSeed + 1, true}} {
+		err := (&CART{Seed: tc.seed}).Fit(X, y)
+		if tc.wantErr != errors.Is(err, ErrBadInput) || !tc.wantErr && err != nil {
+			t.Errorf("seed %d: err %v, want error %v", tc.seed, err, tc.wantErr)
+		}
+	}
+}

@@ -25,8 +25,9 @@ const DefaultSeed int64 = 0
 // for one of Names; it is NewWithSeed(name, DefaultSeed).
 func New(name string) (Classifier, error) { return NewWithSeed(name, DefaultSeed) }
 
-// NewWithSeed is New with an explicit random seed (used by CART to order
-// features when breaking ties between equally good splits).
+// NewWithSeed is New with an explicit random seed: CART's random_state,
+// which orders the features it tries at each node (so which of equally good
+// splits it keeps), in [0, 2³²−1]; the other models do not use it.
 func NewWithSeed(name string, seed int64) (Classifier, error) {
 	switch name {
 	case "LR":

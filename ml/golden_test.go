@@ -31,22 +31,53 @@ type golden struct {
 }
 
 type goldenModel struct {
-	CVScores  []float64 `json:"cv_scores"`
-	CVMean    float64   `json:"cv_mean"`
-	CVStd     float64   `json:"cv_std"`
-	CVPred    [][]int   `json:"cv_predictions"`
-	ValPred   []int     `json:"validation_predictions"`
-	Accuracy  float64   `json:"accuracy"`
-	Confusion [][]int   `json:"confusion_matrix"`
-	Converged []bool    `json:"converged"` // LR: per fold, then the validation fit
-	NIter     []int     `json:"n_iter"`    // LR: n_iter_, in the same order
-	Fits      []lrFit   `json:"fits"`      // LR: coef_ and intercept_, in the same order
-	CARTRange *struct {
-		CVMin  []float64 `json:"cv_min"`
-		CVMax  []float64 `json:"cv_max"`
-		AccMin float64   `json:"accuracy_min"`
-		AccMax float64   `json:"accuracy_max"`
-	} `json:"range"`
+	CVScores  []float64   `json:"cv_scores"`
+	CVMean    float64     `json:"cv_mean"`
+	CVStd     float64     `json:"cv_std"`
+	CVPred    [][]int     `json:"cv_predictions"`
+	ValPred   []int       `json:"validation_predictions"`
+	Accuracy  float64     `json:"accuracy"`
+	Confusion [][]int     `json:"confusion_matrix"`
+	Converged []bool      `json:"converged"` // LR: per fold, then the validation fit
+	NIter     []int       `json:"n_iter"`    // LR: n_iter_, in the same order
+	Fits      []lrFit     `json:"fits"`      // LR: coef_ and intercept_, in the same order
+	Tree      *goldenTree `json:"tree"`      // CART: the tree of the validation fit
+}
+
+// goldenTree is a fitted DecisionTreeClassifier's tree_: feature (-2 at a
+// leaf), threshold, and children (-1 at a leaf), in its node order.
+type goldenTree struct {
+	Feature   []int     `json:"feature"`
+	Threshold []float64 `json:"threshold"`
+	Left      []int     `json:"children_left"`
+	Right     []int     `json:"children_right"`
+}
+
+// checkTree asserts that m has scikit-learn's nodes, in scikit-learn's
+// order, with the same features, thresholds (bit for bit) and children.
+func checkTree(t *testing.T, m *CART, want *goldenTree) {
+	t.Helper()
+	if want == nil {
+		t.Fatal("golden has no tree; run make golden")
+	}
+	if len(m.Feature) != len(want.Feature) {
+		t.Errorf("CART: %d nodes, scikit-learn %d", len(m.Feature), len(want.Feature))
+		return
+	}
+	for i := range m.Feature {
+		if want.Feature[i] < 0 {
+			if m.Feature[i] >= 0 {
+				t.Errorf("CART node %d: split on feature %d at %v, scikit-learn's is a leaf", i, m.Feature[i], m.Threshold[i])
+				return
+			}
+			continue
+		}
+		if m.Feature[i] != want.Feature[i] || m.Threshold[i] != want.Threshold[i] || m.Left[i] != want.Left[i] || m.Right[i] != want.Right[i] {
+			t.Errorf("CART node %d: feature %d threshold %v children %d %d; scikit-learn %d %v %d %d", i,
+				m.Feature[i], m.Threshold[i], m.Left[i], m.Right[i], want.Feature[i], want.Threshold[i], want.Left[i], want.Right[i])
+			return
+		}
+	}
 }
 
 // lrFit is scikit-learn's coef_ (one row for two classes) and intercept_.
@@ -93,13 +124,10 @@ func loadGoldenData(t *testing.T, g golden) *Dataset {
 	return d
 }
 
-// Tolerances. Every model but CART must match scikit-learn exactly: fold
-// scores, fold predictions and validation predictions. CART may differ,
-// because scikit-learn breaks equal-gain splits by a random feature order
-// (DecisionTreeClassifier() draws a new one each run) and ours by a fixed
-// one: its fold scores and accuracy must lie within the range scikit-learn
-// gives over 20 random_state values, widened by cartSlack.
-const cartSlack = 0.05
+// Tolerances. Every model must match scikit-learn exactly: fold scores,
+// fold predictions and validation predictions, and CART's tree node for
+// node (scikit-learn's with random_state = the golden's seed), except LR on
+// the lrChaotic sets.
 
 // lrCoefTol bounds the largest difference of LR's coefficients and
 // intercepts from scikit-learn's, relative to the largest of them; with it
@@ -178,17 +206,7 @@ func TestGoldenModels(t *testing.T) {
 				acc := Accuracy(yva, p)
 				vDiff := diff(p, gm.ValPred)
 				if name == "CART" {
-					r := gm.CARTRange
-					for f := range scores {
-						if scores[f] < r.CVMin[f]-cartSlack || scores[f] > r.CVMax[f]+cartSlack {
-							t.Errorf("CART fold %d: %v outside scikit-learn's [%v, %v] ± %v", f, scores[f], r.CVMin[f], r.CVMax[f], cartSlack)
-						}
-					}
-					if acc < r.AccMin-cartSlack || acc > r.AccMax+cartSlack {
-						t.Errorf("CART accuracy %v outside scikit-learn's [%v, %v] ± %v", acc, r.AccMin, r.AccMax, cartSlack)
-					}
-					t.Logf("CART: folds %v (sklearn %v), accuracy %v (sklearn %v), %d+%d predictions differ", scores, gm.CVScores, acc, gm.Accuracy, nDiff, vDiff)
-					continue
+					checkTree(t, c.(*CART), gm.Tree)
 				}
 				if name == "LR" && lrChaotic[g.Dataset] {
 					n := len(xtr) + len(xva)
@@ -258,7 +276,7 @@ func diff(a, b []int) int {
 
 // TestGoldenTrainAll checks the pipeline's figures (TrainAll) against the
 // golden: split, fold scores, mean and std, accuracy, confusion matrices and
-// the best model, for the data sets where CART cannot change the best.
+// the best model.
 func TestGoldenTrainAll(t *testing.T) {
 	for _, g := range loadGolden(t) {
 		t.Run(g.Dataset, func(t *testing.T) {
@@ -291,8 +309,8 @@ func checkReport(t *testing.T, g golden, d *Dataset) {
 	}
 	for _, r := range rep.Results {
 		gm := g.Models[r.Name]
-		if r.Name == "CART" || r.Name == "LR" && lrChaotic[g.Dataset] {
-			continue // TestGoldenModels checks them within their tolerance
+		if r.Name == "LR" && lrChaotic[g.Dataset] {
+			continue // TestGoldenModels checks it within its tolerance
 		}
 		if !slices.Equal(r.Folds, gm.CVScores) || r.Mean != gm.CVMean || !near(r.Std, gm.CVStd, 1e-15) || r.ValidationAccuracy != gm.Accuracy {
 			t.Errorf("%s: %v mean %v std %v acc %v; sklearn %v mean %v std %v acc %v", r.Name,
@@ -300,12 +318,11 @@ func checkReport(t *testing.T, g golden, d *Dataset) {
 		}
 	}
 	// The best model is the first whose accuracy is strictly greater than
-	// the best so far; CART can only change it if its range reaches it.
-	cart := g.Models["CART"].CARTRange
+	// the best so far; on the lrChaotic sets, with our LR's accuracy.
 	best, acc := "", -1.0
 	for _, n := range Names {
 		a := g.Models[n].Accuracy
-		if n == "CART" || n == "LR" && lrChaotic[g.Dataset] {
+		if n == "LR" && lrChaotic[g.Dataset] {
 			a = rep.Results[slices.Index(Names, n)].ValidationAccuracy
 		}
 		if a > acc {
@@ -315,7 +332,7 @@ func checkReport(t *testing.T, g golden, d *Dataset) {
 	if rep.Best != best {
 		t.Errorf("best %s, want %s", rep.Best, best)
 	}
-	if cart.AccMax < g.Accuracy && !lrChaotic[g.Dataset] && rep.Best != g.BestModel {
+	if !lrChaotic[g.Dataset] && rep.Best != g.BestModel {
 		t.Errorf("best %s, sklearn %s", rep.Best, g.BestModel)
 	}
 }

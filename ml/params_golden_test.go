@@ -18,25 +18,15 @@ type paramsGolden struct {
 	TestSize float64 `json:"test_size"`
 	Folds    int     `json:"folds"`
 	Cases    []struct {
-		CSV       string            `json:"csv"`
-		Model     string            `json:"model"`
-		Params    map[string]string `json:"params"`
-		CVPred    [][]int           `json:"cv_predictions"`
-		ValPred   []int             `json:"validation_predictions"`
-		CVScores  []float64         `json:"cv_scores"`
-		Accuracy  float64           `json:"accuracy"`
-		NSupport  int               `json:"n_support"`
-		Same      bool              `json:"same_for_all_random_states"`
-		CARTRange *struct {
-			CVMin     []float64 `json:"cv_min"`
-			CVMax     []float64 `json:"cv_max"`
-			AccMin    float64   `json:"accuracy_min"`
-			AccMax    float64   `json:"accuracy_max"`
-			DepthMin  int       `json:"depth_min"`
-			DepthMax  int       `json:"depth_max"`
-			LeavesMin int       `json:"leaves_min"`
-			LeavesMax int       `json:"leaves_max"`
-		} `json:"range"`
+		CSV      string            `json:"csv"`
+		Model    string            `json:"model"`
+		Params   map[string]string `json:"params"`
+		CVPred   [][]int           `json:"cv_predictions"`
+		ValPred  []int             `json:"validation_predictions"`
+		CVScores []float64         `json:"cv_scores"`
+		Accuracy float64           `json:"accuracy"`
+		NSupport int               `json:"n_support"`
+		Tree     *goldenTree       `json:"tree"`
 	} `json:"cases"`
 }
 
@@ -70,19 +60,7 @@ func TestGoldenParams(t *testing.T) {
 			name += " " + k + "=" + tc.Params[k]
 		}
 		t.Run(name, func(t *testing.T) {
-			d := data[tc.CSV]
-			if d == nil {
-				f, err := os.Open(filepath.Join("..", filepath.FromSlash(tc.CSV)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				d, err = LoadCSV(f, tc.CSV)
-				f.Close()
-				if err != nil {
-					t.Fatal(err)
-				}
-				data[tc.CSV] = d
-			}
+			d := loadCached(t, data, tc.CSV)
 			train, val, err := TrainTestSplit(len(d.X), g.TestSize, g.Seed)
 			if err != nil {
 				t.Fatal(err)
@@ -123,33 +101,14 @@ func TestGoldenParams(t *testing.T) {
 			p, _ := c.Predict(xva)
 			acc := Accuracy(yva, p)
 			vDiff := diff(p, tc.ValPred)
-			if cart, ok := c.(*CART); ok {
-				checkCARTLimits(t, cart, xtr, tc.Params)
-				r := tc.CARTRange
-				depth, leaves := cart.Depth(), cart.leaves()
-				t.Logf("folds %v (sklearn %v), accuracy %v (sklearn %v), depth %d (sklearn %d..%d), %d leaves (sklearn %d..%d); sklearn same for all random states: %v; %d+%d predictions differ",
-					scores, tc.CVScores, acc, tc.Accuracy, depth, r.DepthMin, r.DepthMax, leaves, r.LeavesMin, r.LeavesMax, tc.Same, nDiff, vDiff)
-				if tc.Same {
-					// scikit-learn gives these predictions whatever its
-					// feature order: ours must be the same.
-					if nDiff+vDiff > 0 || depth < r.DepthMin || depth > r.DepthMax || leaves < r.LeavesMin || leaves > r.LeavesMax {
-						t.Errorf("%d fold and %d validation predictions differ, depth %d, %d leaves", nDiff, vDiff, depth, leaves)
-					}
-					return
-				}
-				for f := range scores {
-					if scores[f] < r.CVMin[f]-cartSlack || scores[f] > r.CVMax[f]+cartSlack {
-						t.Errorf("fold %d: %v outside scikit-learn's [%v, %v] ± %v", f, scores[f], r.CVMin[f], r.CVMax[f], cartSlack)
-					}
-				}
-				if acc < r.AccMin-cartSlack || acc > r.AccMax+cartSlack {
-					t.Errorf("accuracy %v outside scikit-learn's [%v, %v] ± %v", acc, r.AccMin, r.AccMax, cartSlack)
-				}
-				return
-			}
 			if nDiff+vDiff > 0 || !slices.Equal(scores, tc.CVScores) || acc != tc.Accuracy {
 				t.Errorf("folds %v (sklearn %v), accuracy %v (sklearn %v): %d fold and %d validation predictions differ",
 					scores, tc.CVScores, acc, tc.Accuracy, nDiff, vDiff)
+			}
+			if cart, ok := c.(*CART); ok {
+				checkCARTLimits(t, cart, xtr, tc.Params)
+				checkTree(t, cart, tc.Tree)
+				return
 			}
 			if s := c.(*SVM); len(s.SV) != tc.NSupport {
 				t.Errorf("%d support vectors, sklearn %d", len(s.SV), tc.NSupport)
@@ -232,4 +191,24 @@ func (m *CART) leaves() int {
 		}
 	}
 	return n
+}
+
+// loadCached returns the data set of rel (relative to the repository),
+// loaded once into cache.
+func loadCached(t *testing.T, cache map[string]*Dataset, rel string) *Dataset {
+	t.Helper()
+	if d := cache[rel]; d != nil {
+		return d
+	}
+	f, err := os.Open(filepath.Join("..", filepath.FromSlash(rel)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	d, err := LoadCSV(f, rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache[rel] = d
+	return d
 }

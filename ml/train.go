@@ -15,7 +15,7 @@ type Options struct {
 	// ShuffleFolds shuffles the rows before cutting the folds, as
 	// KFold(shuffle=True, random_state=Seed). The reference does not.
 	ShuffleFolds bool `json:",omitempty"`
-	// Seed drives the train/validation split and CART's feature order.
+	// Seed is the random_state of the train/validation split and of CART.
 	Seed int64
 	// ValidationSize is the fraction of rows held out for validation.
 	ValidationSize float64

@@ -3,6 +3,7 @@
 reference pipeline (iris_supervised_model.py) on each golden data set.
 
     make golden        # or: /usr/bin/python3 scripts/golden.py
+    /usr/bin/python3 scripts/golden.py --remake   # make the data sets again too
     /usr/bin/python3 scripts/golden.py --figures FILE.csv
     /usr/bin/python3 scripts/golden.py --params
 
@@ -12,9 +13,8 @@ With --figures it writes nothing and prints, for one CSV, the JSON object
 With --params it writes only ml/testdata/golden/params/params.json (read by
 ml/params_golden_test.go): for a few hyperparameter settings of CART and
 SVC (PARAM_CASES) on iris and unequal.csv, the same split and folds, the
-fold and validation predictions; for CART also, over 20 random_state
-values, the range of the scores, of the tree depth and number of leaves,
-and whether the predictions are the same for every random_state.
+fold and validation predictions, and for CART the tree of the fit on the
+whole training part.
 
 Needs Debian's python3-sklearn (scikit-learn 1.2.1, numpy 1.24) and
 python3-pandas. The Go tests (ml/golden_test.go) read the committed CSVs and
@@ -22,10 +22,11 @@ JSON; they never run Python.
 
 For each data set it writes <name>.json with the split, and per model the
 cross-validation fold scores, the fold and validation predictions, the
-accuracy, the confusion matrix; the best model; for CART, whose equal-gain
-splits scikit-learn breaks by a random feature order, the range of figures
-over 20 random_state values; for LR, whether lbfgs converged in every fit.
-The data sets it makes are written beside as <name>.csv (label last).
+accuracy, the confusion matrix; the best model; for CART (random_state=SEED,
+as the Go pipeline seeds it) the tree of the fit on the whole training part;
+for LR, whether lbfgs converged in every fit. The data sets it makes are
+written beside as <name>.csv (label last). cart/trees.json holds, for a few
+data sets, the trees CART grows with each of CART_STATES.
 """
 import os
 
@@ -54,10 +55,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "ml", "testdata", "golden")
 SEED, TEST_SIZE, FOLDS = 12345, 0.20, 3
 NAMES = ["LR", "LDA", "KNN", "CART", "NB", "SVM"]
-CART_STATES = range(20)
+# random_state values of cart/trees.json: small, the pipeline's, the largest.
+CART_STATES = [0, 1, 2, 42, SEED, 2**32 - 1]
+CART_TREE_SETS = ["data/iris.csv", "ml/testdata/golden/constant_collinear.csv", "ml/testdata/golden/digits.csv",
+                  "ml/testdata/golden/ten_classes.csv", "ml/testdata/golden/unequal.csv", "ml/testdata/golden/wide.csv"]
 
 
-def model(name, random_state=0, params=None):
+def model(name, random_state=SEED, params=None):
     params = params or {}
     return {
         "LR": lambda: LogisticRegression(**params),
@@ -88,7 +92,7 @@ def read(path):
     return X, y
 
 
-def fit_predict(name, Xtr, ytr, Xte, random_state=0, params=None):
+def fit_predict(name, Xtr, ytr, Xte, random_state=SEED, params=None):
     m = model(name, random_state, params)
     with warnings.catch_warnings(record=True) as w:
         warnings.simplefilter("always", ConvergenceWarning)
@@ -144,17 +148,12 @@ def run(name, csv, rel):
         if m == "LR":
             r["converged"], r["n_iter"], r["fits"] = conv, iters, coefs
         if m == "CART":
-            runs = [cv_cart(Xtr, ytr, folds, s) + [cart_val(Xtr, ytr, Xva, yva, s)] for s in CART_STATES]
-            lo, hi = [min(v) for v in zip(*runs)], [max(v) for v in zip(*runs)]
-            r["range"] = {"random_states": len(CART_STATES), "cv_min": lo[:-1], "cv_max": hi[:-1],
-                          "accuracy_min": lo[-1], "accuracy_max": hi[-1]}
+            r["tree"] = tree(fitted)
         out["models"][m] = r
         if acc > best_acc:
             best, best_acc = m, acc
     out["best_model"], out["accuracy"] = best, best_acc
-    with open(os.path.join(OUT, name + ".json"), "w") as f:
-        json.dump(out, f, indent=1)
-        f.write("\n")
+    write_json(os.path.join(OUT, name + ".json"), out)
     print(f"{name}: {n}x{X.shape[1]}, {len(classes)} classes, best {best} {best_acc:.4f}", file=sys.stderr)
 
 
@@ -163,17 +162,35 @@ def lr_params(m):
     return {"coef": m.coef_.tolist(), "intercept": m.intercept_.tolist()}
 
 
-def cv_cart(Xtr, ytr, folds, state):
-    s = []
-    for a, b in folds:
-        _, p, _ = fit_predict("CART", Xtr[a], ytr[a], Xtr[b], state)
-        s.append(accuracy_score(ytr[b], p))
-    return s
+def tree(m):
+    """A fitted DecisionTreeClassifier's nodes, numbered as tree_ numbers
+    them: feature (-2 at a leaf), threshold, children (-1 at a leaf)."""
+    t = m.tree_
+    return {"feature": t.feature.tolist(), "threshold": t.threshold.tolist(),
+            "children_left": t.children_left.tolist(), "children_right": t.children_right.tolist()}
 
 
-def cart_val(Xtr, ytr, Xva, yva, state):
-    _, p, _ = fit_predict("CART", Xtr, ytr, Xva, state)
-    return accuracy_score(yva, p)
+def cart_trees():
+    """ml/testdata/golden/cart/trees.json: the tree CART grows on the
+    training part of each of CART_TREE_SETS with each of CART_STATES, and
+    its validation predictions."""
+    out = {"sklearn": sklearn.__version__, "numpy": np.__version__, "seed": SEED, "test_size": TEST_SIZE,
+           "cases": []}
+    for rel in CART_TREE_SETS:
+        X, _, yi, tr, va = load_split(os.path.join(ROOT, rel))
+        for s in CART_STATES:
+            fitted, p, _ = fit_predict("CART", X[tr], yi[tr], X[va], s)
+            out["cases"].append({"csv": rel, "random_state": s, "tree": tree(fitted),
+                                 "validation_predictions": p.tolist()})
+        print(f"{rel}: CART trees of {len(CART_STATES)} random states", file=sys.stderr)
+    write_json(os.path.join(OUT, "cart", "trees.json"), out)
+
+
+def write_json(path, obj):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=1)
+        f.write("\n")
 
 
 def write_csv(name, X, y, header, decimals=None):
@@ -223,19 +240,27 @@ def constant_collinear():
     return X, y
 
 
-def main():
+def main(remake):
+    """Write the figures of every golden data set. A made data set whose CSV
+    is committed is read back, not made again unless remake: the products
+    inside make_classification go through OpenBLAS, whose kernel (so the
+    last bits of the data) depends on the CPU."""
     os.makedirs(OUT, exist_ok=True)
     iris = os.path.join(ROOT, "data", "iris.csv")
     run("iris", iris, "data/iris.csv")
     for name, make in made():
-        X, y, dec = make()
-        X = np.round(X, dec) if dec else X
-        header = [f"f{j}" for j in range(X.shape[1])] + ["label"]
-        run(name, write_csv(name, X, y, header, dec or None), f"ml/testdata/golden/{name}.csv")
+        rel = f"ml/testdata/golden/{name}.csv"
+        if remake or not os.path.exists(os.path.join(ROOT, rel)):
+            X, y, dec = make()
+            X = np.round(X, dec) if dec else X
+            header = [f"f{j}" for j in range(X.shape[1])] + ["label"]
+            write_csv(name, X, y, header, dec or None)
+        run(name, os.path.join(ROOT, rel), rel)
     X, y = constant_collinear()
     header = ["sepal-length", "sepal-width", "petal-length", "petal-width", "seven", "sepal-length-copy",
               "petal-length-x2", "class"]
     run("constant_collinear", write_csv("constant_collinear", X, y, header), "ml/testdata/golden/constant_collinear.csv")
+    cart_trees()
 
 
 # Hyperparameter settings for --params: (model, scikit-learn's parameters).
@@ -259,22 +284,17 @@ PARAM_CASES = [
 def params_golden():
     """The figures of PARAM_CASES on iris and unequal.csv: ml/testdata/golden/params/params.json."""
     out = {"sklearn": sklearn.__version__, "numpy": np.__version__, "seed": SEED, "test_size": TEST_SIZE,
-           "folds": FOLDS, "cart_random_states": len(CART_STATES), "cases": []}
+           "folds": FOLDS, "cases": []}
     for rel in ["data/iris.csv", "ml/testdata/golden/unequal.csv"]:
         X, _, yi, tr, va = load_split(os.path.join(ROOT, rel))
         Xtr, ytr, Xva, yva = X[tr], yi[tr], X[va], yi[va]
         folds = list(KFold(n_splits=FOLDS).split(Xtr))
         for name, params in PARAM_CASES:
-            states = CART_STATES if name == "CART" else [0]
-            runs = []
-            for s in states:
-                preds, fitted = [], None
-                for a, b in folds:
-                    _, p, _ = fit_predict(name, Xtr[a], ytr[a], Xtr[b], s, params)
-                    preds.append(p)
-                fitted, p, _ = fit_predict(name, Xtr, ytr, Xva, s, params)
-                runs.append((preds, p, fitted))
-            preds, p, fitted = runs[0]
+            preds = []
+            for a, b in folds:
+                _, q, _ = fit_predict(name, Xtr[a], ytr[a], Xtr[b], params=params)
+                preds.append(q)
+            fitted, p, _ = fit_predict(name, Xtr, ytr, Xva, params=params)
             case = {
                 "csv": rel, "model": name, "params": {k: str(v) for k, v in params.items()},
                 "cv_predictions": [q.tolist() for q in preds], "validation_predictions": p.tolist(),
@@ -282,26 +302,12 @@ def params_golden():
                 "accuracy": accuracy_score(yva, p),
             }
             if name == "CART":
-                scores = [[accuracy_score(ytr[b], q) for (_, b), q in zip(folds, r[0])] + [accuracy_score(yva, r[1])]
-                          for r in runs]
-                lo, hi = [min(v) for v in zip(*scores)], [max(v) for v in zip(*scores)]
-                depths = [r[2].get_depth() for r in runs]
-                leaves = [r[2].get_n_leaves() for r in runs]
-                case["range"] = {"random_states": len(states), "cv_min": lo[:-1], "cv_max": hi[:-1],
-                                 "accuracy_min": lo[-1], "accuracy_max": hi[-1],
-                                 "depth_min": int(min(depths)), "depth_max": int(max(depths)),
-                                 "leaves_min": int(min(leaves)), "leaves_max": int(max(leaves))}
-                case["same_for_all_random_states"] = all(
-                    all(np.array_equal(a, b) for a, b in zip(r[0], preds)) and np.array_equal(r[1], p) for r in runs)
+                case["tree"] = tree(fitted)
             else:
                 case["n_support"] = int(fitted.n_support_.sum())
             out["cases"].append(case)
             print(f"{rel} {name} {params}: accuracy {case['accuracy']:.4f}", file=sys.stderr)
-    d = os.path.join(OUT, "params")
-    os.makedirs(d, exist_ok=True)
-    with open(os.path.join(d, "params.json"), "w") as f:
-        json.dump(out, f, indent=1)
-        f.write("\n")
+    write_json(os.path.join(OUT, "params", "params.json"), out)
 
 
 def figures(path):
@@ -330,5 +336,7 @@ if __name__ == "__main__":
         figures(sys.argv[2])
     elif len(sys.argv) == 2 and sys.argv[1] == "--params":
         params_golden()
+    elif len(sys.argv) == 2 and sys.argv[1] == "--remake":
+        main(remake=True)
     else:
-        main()
+        main(remake=False)

@@ -52,7 +52,7 @@ models = [
     ("LR", LogisticRegression()),
     ("LDA", LinearDiscriminantAnalysis()),
     ("KNN", KNeighborsClassifier()),
-    ("CART", DecisionTreeClassifier(random_state=0)),
+    ("CART", DecisionTreeClassifier(random_state=12345)),
     ("NB", GaussianNB()),
     ("SVM", SVC()),
 ]
