@@ -17,8 +17,9 @@ fold and validation predictions, and for CART the tree of the fit on the
 whole training part.
 
 Needs Debian's python3-sklearn (scikit-learn 1.2.1, numpy 1.24) and
-python3-pandas. The Go tests (ml/golden_test.go) read the committed CSVs and
-JSON; they never run Python.
+python3-pandas, and a CPU with AVX-512 (OpenBLAS's SkylakeX kernels). The
+Go tests (ml/golden_test.go) read the committed CSVs and JSON; they never
+run Python.
 
 For each data set it writes <name>.json with the split, and per model the
 cross-validation fold scores, the fold and validation predictions, the
@@ -32,6 +33,12 @@ import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # KNN brute force: one heap, no thread merge
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# OpenBLAS picks its kernels, so its order of rounding, by the CPU it
+# recognizes: a virtual "Intel Xeon Processor" it does not know gets the
+# Prescott (SSE3) kernels, an AVX-512 one it knows SkylakeX's. The goldens
+# are SkylakeX's on any machine with AVX-512 (the ill-conditioned LR fits
+# differ by up to 6% between kernels).
+os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
 
 import json
 import sys
@@ -243,8 +250,9 @@ def constant_collinear():
 def main(remake):
     """Write the figures of every golden data set. A made data set whose CSV
     is committed is read back, not made again unless remake: the products
-    inside make_classification go through OpenBLAS, whose kernel (so the
-    last bits of the data) depends on the CPU."""
+    inside make_classification go through OpenBLAS, whose kernels (so the
+    last bits of the data) are SkylakeX's only where OPENBLAS_CORETYPE is
+    honoured (with SkylakeX's, --remake gives the committed CSVs)."""
     os.makedirs(OUT, exist_ok=True)
     iris = os.path.join(ROOT, "data", "iris.csv")
     run("iris", iris, "data/iris.csv")
