@@ -224,7 +224,7 @@ func (p *lrProblem) multinomial(w, g []float64, lo, hi int) {
 		for k, v := range zi {
 			e := 1.0 // exp(0), exactly
 			if v != zmax {
-				e = math.Exp(v - zmax)
+				e = expGlibc(v - zmax)
 			}
 			zi[k] = e
 			sum += e

@@ -1,0 +1,116 @@
+package ml
+
+import (
+	"math"
+	"math/big"
+)
+
+// expTable is the table of glibc's exp (sysdeps/ieee754/dbl-64/e_exp.c,
+// from Arm's optimized-routines): for k in [0, 128), 2^(k/128) ≈
+// H·(1 + T) with H its double nearest and T the relative rest; entry 2k is
+// T's bits, entry 2k+1 H's bits less k·2⁵²/128. It is computed here, not
+// copied: H and T from 2^(k/128) to 256 bits.
+var expTable = func() (t [256]uint64) {
+	const prec = 256
+	for k := range 128 {
+		// y = 2^(k/128): Newton's method on y¹²⁸ = 2ᵏ from the float64 value.
+		target := new(big.Float).SetPrec(prec).SetMantExp(big.NewFloat(1), k)
+		y := new(big.Float).SetPrec(prec).SetFloat64(math.Exp2(float64(k) / 128))
+		for range 8 {
+			p := new(big.Float).SetPrec(prec).SetInt64(1)
+			for range 127 {
+				p.Mul(p, y)
+			}
+			f := new(big.Float).SetPrec(prec).Mul(p, y)
+			f.Sub(f, target)
+			p.Mul(p, big.NewFloat(128))
+			f.Quo(f, p)
+			y.Sub(y, f)
+		}
+		h, _ := y.Float64()
+		rest := new(big.Float).SetPrec(prec).Sub(y, new(big.Float).SetPrec(prec).SetFloat64(h))
+		rest.Quo(rest, new(big.Float).SetPrec(prec).SetFloat64(h))
+		tail, _ := rest.Float64()
+		t[2*k] = math.Float64bits(tail)
+		t[2*k+1] = math.Float64bits(h) - uint64(k)<<45
+	}
+	return t
+}()
+
+// glibc exp's constants for its 128-entry table and degree-5 polynomial.
+const (
+	expInvLn2N   = 0x1.71547652b82fep0 * 128
+	expNegLn2hiN = -0x1.62e42fefa0000p-8
+	expNegLn2loN = -0x1.cf79abc9e3b3ap-47
+	expShift     = 0x1.8p52
+	expC2        = 0x1.ffffffffffdbdp-2
+	expC3        = 0x1.555555555543cp-3
+	expC4        = 0x1.55555cf172b91p-5
+	expC5        = 0x1.1111167a4d017p-7
+)
+
+func top12(x float64) uint32 { return uint32(math.Float64bits(x) >> 52) }
+
+// expGlibc is exp(x) bit for bit as glibc 2.36 computes it on x86-64 with
+// FMA (the __exp_fma variant its ifunc picks there, which scikit-learn's
+// compiled loss calls): the same reduction, table and polynomial, with a
+// fused multiply-add wherever GCC contracts one.
+func expGlibc(x float64) float64 {
+	abstop := top12(x) & 0x7ff
+	if abstop-top12(0x1p-54) >= top12(512)-top12(0x1p-54) {
+		if abstop-top12(0x1p-54) >= 0x80000000 {
+			return 1.0 + x // tiny x
+		}
+		if abstop >= top12(1024) {
+			switch {
+			case math.IsInf(x, -1):
+				return 0
+			case abstop >= top12(math.Inf(1)):
+				return 1.0 + x
+			case x < 0:
+				return 0 // underflow
+			}
+			return math.Inf(1) // overflow
+		}
+		abstop = 0 // large |x|: specialExp below
+	}
+	z := expInvLn2N * x
+	kd := z + expShift
+	ki := math.Float64bits(kd)
+	kd -= expShift
+	r := math.FMA(kd, expNegLn2loN, math.FMA(kd, expNegLn2hiN, x))
+	idx := 2 * (ki % 128)
+	top := ki << 45
+	tail := math.Float64frombits(expTable[idx])
+	sbits := expTable[idx+1] + top
+	r2 := r * r
+	tmp := math.FMA(r2*r2, math.FMA(r, expC5, expC4), math.FMA(r2, math.FMA(r, expC3, expC2), tail+r))
+	if abstop == 0 {
+		return specialExp(tmp, sbits, ki)
+	}
+	scale := math.Float64frombits(sbits)
+	return math.FMA(scale, tmp, scale)
+}
+
+// specialExp is glibc exp's specialcase: scale·(1+tmp) where scale's
+// exponent may have overflowed or fall in the subnormal range.
+func specialExp(tmp float64, sbits, ki uint64) float64 {
+	if ki&0x80000000 == 0 {
+		sbits -= 1009 << 52
+		scale := math.Float64frombits(sbits)
+		return 0x1p1009 * math.FMA(scale, tmp, scale)
+	}
+	sbits += 1022 << 52
+	scale := math.Float64frombits(sbits)
+	y := math.FMA(scale, tmp, scale)
+	if y < 1.0 {
+		lo := math.FMA(scale, tmp, scale-y)
+		hi := 1.0 + y
+		lo = 1.0 - hi + y + lo
+		y = (hi + lo) - 1.0
+		if y == 0 {
+			y = 0
+		}
+	}
+	return 0x1p-1022 * y
+}
