@@ -75,6 +75,8 @@ bench: tools
 ## 1.2.1: apt-get install python3-sklearn python3-pandas; not part of make test
 golden:
 	/usr/bin/python3 scripts/golden.py
+	/usr/bin/python3 scripts/golden.py --params
+	/usr/bin/python3 scripts/glibc_exp.py
 
 tools:
 	@scripts/tools.sh

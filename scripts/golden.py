@@ -30,18 +30,19 @@ written beside as <name>.csv (label last). cart/trees.json holds, for a few
 data sets, the trees CART grows with each of CART_STATES.
 """
 import os
+import sys
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # KNN brute force: one heap, no thread merge
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-# OpenBLAS picks its kernels, so its order of rounding, by the CPU it
-# recognizes: a virtual "Intel Xeon Processor" it does not know gets the
-# Prescott (SSE3) kernels, an AVX-512 one it knows SkylakeX's. The goldens
-# are SkylakeX's on any machine with AVX-512 (the ill-conditioned LR fits
-# differ by up to 6% between kernels).
-os.environ.setdefault("OPENBLAS_CORETYPE", "SkylakeX")
+# The goldens are figures of OpenBLAS's SkylakeX kernels, on any machine with
+# AVX-512 (the ill-conditioned LR fits differ by up to 6% between kernels).
+from openblas_core import use_skylakex  # noqa: E402
+
+if __name__ == "__main__" and not use_skylakex():
+    sys.exit("golden.py: the goldens are figures of OpenBLAS's SkylakeX kernels, which need AVX-512; "
+             "this CPU has none")
 
 import json
-import sys
 import warnings
 
 import numpy as np
