@@ -136,9 +136,9 @@ const lrCoefTol = 1e-6
 
 // lrChaotic are the data sets on which the iterates do not stay within
 // lrCoefTol: the same algorithm, but rounding differences of the order of
-// 1e-16 (OpenBLAS's sums for the large products, the dot products inside
-// L-BFGS-B, glibc's exp and log against Go's) grow by about ten every six
-// evaluations on these ill-conditioned problems, to 1e-5..5e-2 after 100
+// 1e-16 (OpenBLAS's sums for the large products and the dot products inside
+// L-BFGS-B, glibc's log against Go's) grow by about ten every six
+// evaluations on these ill-conditioned problems, to up to 4e-2 after 100
 // iterations. There the predictions may differ in at most lrShare of the
 // rows, each score by at most lrScoreSlack (a row of iris's 40-row
 // folds), and the iteration count by lrIterSlack where lbfgs converged.
