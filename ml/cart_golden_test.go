@@ -1,9 +1,7 @@
 package ml
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"testing"
 )
@@ -27,14 +25,8 @@ type cartTrees struct {
 // scikit-learn's tree with random_state=s, node for node, and predicts
 // as it does.
 func TestGoldenCARTRandomStates(t *testing.T) {
-	b, err := os.ReadFile("testdata/golden/cart/trees.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var g cartTrees
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, "testdata/golden/cart/trees.json", &g)
 	if len(g.Cases) == 0 {
 		t.Fatal("no cases")
 	}

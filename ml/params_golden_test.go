@@ -42,14 +42,8 @@ func newFromGolden(t *testing.T, model string, seed int64, params map[string]str
 }
 
 func TestGoldenParams(t *testing.T) {
-	b, err := os.ReadFile("testdata/golden/params/params.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var g paramsGolden
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
+	readJSON(t, "testdata/golden/params/params.json", &g)
 	if len(g.Cases) == 0 {
 		t.Fatal("no cases")
 	}
@@ -211,4 +205,16 @@ func loadCached(t *testing.T, cache map[string]*Dataset, rel string) *Dataset {
 	}
 	cache[rel] = d
 	return d
+}
+
+// readJSON decodes the JSON file at path into v.
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
 }
