@@ -3,7 +3,6 @@
 reference pipeline (iris_supervised_model.py) on each golden data set.
 
     make golden        # or: /usr/bin/python3 scripts/golden.py
-    /usr/bin/python3 scripts/golden.py --remake   # make the data sets again too
     /usr/bin/python3 scripts/golden.py --figures FILE.csv
     /usr/bin/python3 scripts/golden.py --params
 
@@ -39,8 +38,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 from openblas_core import use_skylakex  # noqa: E402
 
 if __name__ == "__main__" and not use_skylakex():
-    sys.exit("golden.py: the goldens are figures of OpenBLAS's SkylakeX kernels, which need AVX-512; "
-             "this CPU has none")
+    sys.exit("golden.py: the goldens are figures of OpenBLAS's SkylakeX kernels: they need AVX-512 and "
+             "OPENBLAS_CORETYPE unset or SkylakeX (it is %r)" % os.environ.get("OPENBLAS_CORETYPE"))
 
 import json
 import warnings
@@ -248,23 +247,15 @@ def constant_collinear():
     return X, y
 
 
-def main(remake):
-    """Write the figures of every golden data set. A made data set whose CSV
-    is committed is read back, not made again unless remake: the products
-    inside make_classification go through OpenBLAS, whose kernels (so the
-    last bits of the data) are SkylakeX's only where OPENBLAS_CORETYPE is
-    honoured (with SkylakeX's, --remake gives the committed CSVs)."""
+def main():
     os.makedirs(OUT, exist_ok=True)
     iris = os.path.join(ROOT, "data", "iris.csv")
     run("iris", iris, "data/iris.csv")
     for name, make in made():
-        rel = f"ml/testdata/golden/{name}.csv"
-        if remake or not os.path.exists(os.path.join(ROOT, rel)):
-            X, y, dec = make()
-            X = np.round(X, dec) if dec else X
-            header = [f"f{j}" for j in range(X.shape[1])] + ["label"]
-            write_csv(name, X, y, header, dec or None)
-        run(name, os.path.join(ROOT, rel), rel)
+        X, y, dec = make()
+        X = np.round(X, dec) if dec else X
+        header = [f"f{j}" for j in range(X.shape[1])] + ["label"]
+        run(name, write_csv(name, X, y, header, dec or None), f"ml/testdata/golden/{name}.csv")
     X, y = constant_collinear()
     header = ["sepal-length", "sepal-width", "petal-length", "petal-width", "seven", "sepal-length-copy",
               "petal-length-x2", "class"]
@@ -345,7 +336,5 @@ if __name__ == "__main__":
         figures(sys.argv[2])
     elif len(sys.argv) == 2 and sys.argv[1] == "--params":
         params_golden()
-    elif len(sys.argv) == 2 and sys.argv[1] == "--remake":
-        main(remake=True)
     else:
-        main(remake=False)
+        main()
